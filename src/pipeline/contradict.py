@@ -1,0 +1,248 @@
+"""Contradiction finding: comparable claim pairs, typed and judged.
+
+Pairs are only formed inside groups of comparable claims (never all pairs of a
+corpus):
+
+* outcome groups ``(subject_norm, outcome_norm)``: direction (improves vs
+  worsens), antonym (opposite property poles, e.g. calming vs stimulating),
+  negation (X vs not X, or "no effect on X") and safety (not X vs X for an
+  adverse outcome);
+* safety groups ``(subject_norm, safety)``: "safe" / "no side effects" against
+  every asserted adverse effect or "unsafe";
+* dose-label groups ``(subject_norm, dose range)``: the same range called by
+  different level words;
+* numeric groups ``(subject_norm, quantity)``: incompatible values.
+
+Each pair gets a verdict: ``conditional`` when the two claims' conditions are
+shown to be disjoint (dose ranges, dose levels, populations, contexts),
+``hedged`` when a side is only possible or attributed to users or contested,
+else ``contradiction``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+from typing import Iterable
+
+import pandas as pd
+
+from pipeline.conditions import ranges_disjoint
+from pipeline.extract import stable_id
+from pipeline.lexicon import load_lexicon
+from pipeline.schemas import CONTRADICTIONS
+
+HEDGED_ATTRIBUTIONS = frozenset({"users_report", "contested"})
+NUMERIC_TOLERANCE = 1.5   # values within a factor 1.5 are treated as the same approximate number
+GENERIC_ADVERSE = frozenset({"side_effects"})
+
+
+def _adverse(outcome: str) -> bool:
+    return bool(load_lexicon().outcome_info.get(outcome, {}).get("adverse"))
+
+
+def _is_null(c) -> bool:
+    """A claim that denies an effect: "no effect on X", "does not cause X"."""
+    return c.predicate == "no_effect" or c.polarity == "negated"
+
+
+def _is_numeric(c) -> bool:
+    return isinstance(c.value_unit, str) and c.value_unit != ""
+
+
+def _safety_role(c) -> str | None:
+    """'safe' for safety assertions, 'harm' for asserted harms, None otherwise."""
+    if c.predicate == "safe":
+        return "safe" if c.polarity == "affirmed" else "harm"
+    if c.outcome_norm in GENERIC_ADVERSE:
+        return "safe" if _is_null(c) else ("harm" if c.direction > 0 else None)
+    if not _is_null(c) and c.direction > 0 and _adverse(c.outcome_norm):
+        return "harm"
+    return None
+
+
+def comparable_groups(claims: pd.DataFrame) -> dict[tuple, list]:
+    """Claims grouped by comparable key; the values are lists of claim records."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for c in claims.itertuples(index=False):
+        if _is_numeric(c):
+            groups[("numeric", c.subject_norm, c.outcome_norm)].append(c)
+            continue
+        role = _safety_role(c)
+        if role is not None and (c.predicate == "safe" or c.outcome_norm in GENERIC_ADVERSE or role == "harm"):
+            groups[("safety", c.subject_norm, "safety")].append(c)
+        if c.predicate != "safe" and c.outcome_norm not in GENERIC_ADVERSE and c.predicate != "interacts_with":
+            groups[("outcome", c.subject_norm, c.outcome_norm)].append(c)
+        if pd.notna(c.dose_level) and (pd.notna(c.dose_min) or pd.notna(c.dose_max)):
+            groups[("dose_label", c.subject_norm, c.dose_min, c.dose_max, c.dose_unit)].append(c)
+    return groups
+
+
+def _candidate_pairs(group_key: tuple, members: list) -> Iterable[tuple]:
+    """Comparable pairs of a group: (a, b) with a.claim_id < b.claim_id."""
+    kind = group_key[0]
+    if kind == "safety":
+        safe = [c for c in members if _safety_role(c) == "safe"]
+        harm = [c for c in members if _safety_role(c) == "harm"]
+        for s in safe:
+            for h in harm:
+                yield (s, h) if s.claim_id < h.claim_id else (h, s)
+        return
+    ordered = sorted(members, key=lambda c: c.claim_id)
+    yield from combinations(ordered, 2)
+
+
+def _conflict(group_key: tuple, a, b) -> str | None:
+    """The contradiction kind of a comparable pair, or None if the two agree."""
+    kind = group_key[0]
+    if kind == "safety":
+        return "safety"
+    if kind == "dose_label":
+        if a.dose_level != b.dose_level and a.sentence_id != b.sentence_id:
+            return "dose_label"
+        return None
+    if kind == "numeric":
+        lo_a, hi_a = _range(a.value_min, a.value_max)
+        lo_b, hi_b = _range(b.value_min, b.value_max)
+        if ranges_disjoint(lo_a, hi_a, lo_b, hi_b) and _far_apart(lo_a, hi_a, lo_b, hi_b):
+            return "numeric"
+        return None
+    null_a, null_b = _is_null(a), _is_null(b)
+    if null_a and null_b:
+        return None
+    if null_a or null_b:
+        null, other = (a, b) if null_a else (b, a)
+        if other.direction == 0:
+            return None
+        if null.predicate != "no_effect" and null.direction != other.direction:
+            return None
+        return "safety" if (_adverse(other.outcome_norm) and other.direction > 0) else "negation"
+    if a.direction and b.direction and a.direction == -b.direction:
+        return "antonym" if a.predicate == b.predicate == "has_property" else "direction"
+    return None
+
+
+def _range(lo, hi):
+    lo = None if pd.isna(lo) else float(lo)
+    hi = None if pd.isna(hi) else float(hi)
+    return lo, hi
+
+
+def _far_apart(lo_a, hi_a, lo_b, hi_b) -> bool:
+    """Disjoint ranges whose nearest ends differ by more than the tolerance factor."""
+    pairs = [(hi_a, lo_b), (hi_b, lo_a)]
+    for low_end, high_start in pairs:
+        if low_end is not None and high_start is not None and low_end < high_start:
+            return low_end <= 0 or high_start / low_end >= NUMERIC_TOLERANCE
+    return True
+
+
+def _split(value) -> set[str]:
+    return set(value.split(";")) if isinstance(value, str) and value else set()
+
+
+def separating_condition(a, b) -> tuple[str, str] | None:
+    """(condition type, how it separates) when the claims' conditions are disjoint."""
+    lex = load_lexicon()
+    if a.dose_unit == b.dose_unit and isinstance(a.dose_unit, str):
+        lo_a, hi_a = _range(a.dose_min, a.dose_max)
+        lo_b, hi_b = _range(b.dose_min, b.dose_max)
+        if (lo_a, hi_a) != (None, None) and (lo_b, hi_b) != (None, None) and ranges_disjoint(lo_a, hi_a, lo_b, hi_b):
+            return "dose", f"dose {_fmt_range(lo_a, hi_a, a.dose_unit)} vs {_fmt_range(lo_b, hi_b, b.dose_unit)}"
+    if isinstance(a.dose_level, str) and isinstance(b.dose_level, str) and a.dose_level != b.dose_level:
+        return "dose_level", f"{a.dose_level} vs {b.dose_level} dose"
+    for field in ("population", "context"):
+        va, vb = _split(getattr(a, field)), _split(getattr(b, field))
+        for x in va:
+            for y in vb:
+                if frozenset((x, y)) in lex.disjoint:
+                    return field, f"{x.replace('_', ' ')} vs {y.replace('_', ' ')}"
+    return None
+
+
+def _fmt_range(lo, hi, unit) -> str:
+    if lo is None:
+        return f"up to {hi:g} {unit}"
+    if hi is None:
+        return f"over {lo:g} {unit}"
+    return f"{lo:g} {unit}" if lo == hi else f"{lo:g}-{hi:g} {unit}"
+
+
+def _hedge(c) -> str | None:
+    if c.modality == "possible":
+        return "only possible"
+    if c.attribution in HEDGED_ATTRIBUTIONS:
+        return "attributed to users" if c.attribution == "users_report" else "reported as a contested claim"
+    return None
+
+
+def _describe(c) -> str:
+    if _is_numeric(c):
+        return f"{c.outcome_norm.replace('_', ' ')} = {_fmt_range(*_range(c.value_min, c.value_max), c.value_unit)}"
+    neg = "not " if c.polarity == "negated" else ""
+    if c.predicate == "has_property":
+        return f"{neg}{'raises' if c.direction > 0 else 'lowers'} {c.outcome_norm} (property)"
+    if c.predicate in ("safe", "no_effect"):
+        return f"{neg}{c.predicate.replace('_', ' ')} ({c.outcome_norm})"
+    verb = {1: "increases", -1: "decreases"}.get(int(c.direction), c.predicate)
+    return f"{neg}{verb} {c.outcome_norm}"
+
+
+def judge(kind: str, a, b) -> tuple[str, str | None, str]:
+    """(verdict, separating condition, explanation) of a conflicting pair."""
+    sep = separating_condition(a, b) if kind != "dose_label" else None
+    quote_a, quote_b = f"\"{a.effect}\"", f"\"{b.effect}\""
+    head = f"{a.subject_norm}: {_describe(a)} ({quote_a}) vs {_describe(b)} ({quote_b})"
+    if kind == "dose_label":
+        rng = _fmt_range(*_range(a.dose_min, a.dose_max), a.dose_unit)
+        return "contradiction", None, f"{a.subject_norm}: the same dose ({rng}) is called {a.dose_level} and {b.dose_level}"
+    if sep:
+        return "conditional", sep[0], f"{head}; not a contradiction: the conditions differ ({sep[1]})"
+    hedges = [(side, h) for side, h in (("first", _hedge(a)), ("second", _hedge(b))) if h]
+    if hedges:
+        why = "; ".join(f"the {side} claim is {h}" for side, h in hedges)
+        return "hedged", None, f"{head}; hedged: {why}"
+    cond = "conditions overlap" if (a.condition or b.condition) else "no conditions given"
+    return "contradiction", None, f"{head}; {cond}"
+
+
+def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """All conflicting comparable pairs among non-repeated claim mentions."""
+    cluster = dict(zip(documents["doc_id"], documents["cluster_id"]))
+    live = claims[~claims["is_repeat"]]
+    rows, seen = [], set()
+    sentence_pairs = set()
+    for key, members in comparable_groups(live).items():
+        if len(members) < 2:
+            continue
+        for a, b in _candidate_pairs(key, members):
+            if a.claim_id == b.claim_id:
+                continue
+            kind = _conflict(key, a, b)
+            if kind is None:
+                continue
+            if kind == "dose_label":
+                sp = (kind, min(a.sentence_id, b.sentence_id), max(a.sentence_id, b.sentence_id))
+                if sp in sentence_pairs:
+                    continue
+                sentence_pairs.add(sp)
+            pair_id = stable_id(a.claim_id, b.claim_id)
+            if pair_id in seen:
+                continue
+            seen.add(pair_id)
+            verdict, sep, explanation = judge(kind, a, b)
+            same_doc = a.doc_id == b.doc_id
+            rows.append({
+                "pair_id": pair_id,
+                "claim_id_a": a.claim_id, "claim_id_b": b.claim_id,
+                "doc_id_a": a.doc_id, "doc_id_b": b.doc_id,
+                "scope": "intra_document" if same_doc else "cross_document",
+                "kind": kind, "verdict": verdict,
+                "subject_norm": a.subject_norm,
+                "outcome_norm": key[2] if key[0] in ("outcome", "safety", "numeric") else "dose_label",
+                "separating_condition": sep,
+                "same_cluster": (not same_doc) and cluster.get(a.doc_id) == cluster.get(b.doc_id),
+                "explanation": explanation,
+            })
+    df = pd.DataFrame(rows, columns=CONTRADICTIONS.columns)
+    return df.sort_values("pair_id", kind="stable").reset_index(drop=True)

@@ -1,0 +1,647 @@
+"""Claim extraction: sentences in, claim mentions out.
+
+A claim is a triple (subject, effect, condition) with polarity, modality and
+attribution (../shared/DESIGN.md, "The claim model"). The extractor is
+lexicon-driven and works on tokens of one sentence at a time:
+
+1. find effect cues (verbs such as "alleviate", nouns such as "relief from",
+   property adjectives such as "calming", "safe", "no side effects");
+2. read each cue's object noun phrase(s) and map them to a canonical outcome,
+   flipping the direction for inverse outcomes ("improves sleep" = -1 insomnia);
+3. find the cue's subject: the nearest subject term or anaphor before it in
+   the clause ("it", "this herb" resolve to the document's main subject);
+4. read negation, modality and attribution from the words before the cue, and
+   conditions (dose, dose level, population, context) from the clause.
+
+Numeric claims ("a half-life of 1 hour") are extracted from quantity phrases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from pipeline.conditions import (Amount, Mention, find_dose_levels, find_phrases,
+                                 parse_doses, parse_durations)
+from pipeline.lexicon import Lexicon, Token, load_lexicon, tokenize
+
+EXTRACTOR_NAME = "lexrules"
+CLAUSE_PUNCT = frozenset({";", ":", "?", "!", "(", ")", "\""})
+NP_STOP = frozenset({
+    "in", "at", "during", "for", "when", "by", "with", "without", "through", "from", "while", "among",
+    "as", "due", "after", "before", "because", "especially", "particularly", "if", "since", "than",
+    "via", "to", "that", "which", "who", "whose", "whereas", "although", "though", "but", "is", "are",
+    "was", "were", "be", "can", "may", "might", "could", "will", "would", "should", "must", "do",
+    "does", "did", "has", "have", "had", "including", "like", "such", "into", "onto", "within",
+    "across", "over", "under", "until", "unless", "whether", "so", "thus", "therefore", "then",
+    "however", "also", "making", "leading", "offering", "providing", "allowing", "helping", "giving",
+    "where", "how", "what", "why", "on", "about", "around", "per", "compared", "versus", "vs",
+    "among", "between", "up", "it", "they", "this", "these", "those", "throughout", "toward", "towards",
+    "against", "upon", "beyond", "despite", "along", "whose", "its", "their",
+})
+COORD = frozenset({"and", "or", ",", "as well as", "plus", "along"})
+PEOPLE_OR_PRONOUNS = frozenset({"he", "she", "we", "i", "you", "they", "them", "us", "one", "there",
+                                "which", "that", "who", "what", "this", "these", "those", "here"})
+GENERIC_HEADS = frozenset({"symptoms", "symptom", "process", "processes", "journey", "path", "plan", "approach",
+                           "future", "time", "times", "strategy", "body", "bodies", "life", "lives", "health",
+                           "effects", "effect", "benefits", "benefit", "role", "impact", "use", "uses",
+                           "ability", "potential", "way", "ways", "thing", "things", "properties",
+                           "doses", "dose", "dosage", "amount", "amounts", "results", "result"})
+
+
+def extractor_version(lex: Lexicon | None = None) -> str:
+    lex = lex or load_lexicon()
+    return f"{EXTRACTOR_NAME}-1.0+lex.{lex.version}"
+
+
+@dataclass
+class Claim:
+    subject: str
+    subject_norm: str
+    effect: str
+    predicate: str
+    outcome: str
+    outcome_norm: str
+    direction: int
+    polarity: str = "affirmed"
+    modality: str = "certain"
+    attribution: str = "author"
+    condition: str = ""
+    dose_min: float | None = None
+    dose_max: float | None = None
+    dose_unit: str | None = None
+    dose_level: str | None = None
+    population: str | None = None
+    context: str | None = None
+    value_min: float | None = None
+    value_max: float | None = None
+    value_unit: str | None = None
+    start: int = 0          # effect span in the sentence
+    end: int = 0
+    cue_index: int = 0      # token index of the cue (for condition attachment)
+
+
+@dataclass
+class _SentenceInfo:
+    text: str
+    tokens: list[Token]
+    words: list[str]
+    clause_of: list[int]        # clause number per token
+    doses: list[Amount] = field(default_factory=list)
+    levels: list[Mention] = field(default_factory=list)
+    populations: list[Mention] = field(default_factory=list)
+    contexts: list[Mention] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------- subjects
+def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None = None) -> str | None:
+    """The document's main subject: the most mentioned subject term (title counts double)."""
+    lex = lex or load_lexicon()
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for weight, chunk in ((2, title or ""), (1, text)):
+        words = [t.text for t in tokenize(chunk)]
+        for s, _e, canon in lex.subjects.find_all(words):
+            counts[canon] += weight
+            first.setdefault(canon, len(first))
+    if not counts:
+        return None
+    return max(counts, key=lambda c: (counts[c], -first[c]))
+
+
+SUBORDINATORS = frozenset({"while", "although", "though", "whereas", "because", "since", "unless", "whilst", "if", "when"})
+
+
+def _clauses(words: list[str], lex: Lexicon) -> list[int]:
+    """Clause number per token: clause-break words and strong punctuation start a clause;
+    a subordinate clause ("while often touted as X, it ...") also ends at its next comma."""
+    out, n, in_sub = [], 0, False
+    for w in words:
+        if w in CLAUSE_PUNCT or w in lex.clause_breaks:
+            n += 1
+            in_sub = w in SUBORDINATORS
+        elif w == "," and in_sub:
+            n += 1
+            in_sub = False
+        out.append(n)
+    return out
+
+
+def _is_modifier(words: list[str], nxt: int, lex: Lexicon) -> bool:
+    """A subject term used as a modifier ("opioid withdrawal", "caffeine content")."""
+    if nxt >= len(words):
+        return False
+    w = words[nxt]
+    return w.isalpha() and w not in NP_STOP and w not in COORD and w not in lex.clause_breaks \
+        and not lex.cues.match_at(words, nxt) and not lex.modality.match_at(words, nxt) and w not in ("and", "or", "not", "users")
+
+
+def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str | None):
+    """(as written, canonical) subject for a cue at token ``cue``, or None."""
+    words, toks = info.words, info.tokens
+    clause = info.clause_of[cue]
+    lo = cue
+    while lo > 0 and info.clause_of[lo - 1] == clause:
+        lo -= 1
+    # nearest subject term / anaphor before the cue in the clause
+    best = None
+    i = lo
+    while i < cue:
+        hit = lex.subjects.match_at(words, i)
+        if hit:
+            if hit[1] == doc_subject or not _is_modifier(words, i + hit[0], lex):
+                best = ("term", i, i + hit[0], hit[1])
+            i += hit[0]
+            continue
+        w = words[i]
+        if w in lex.anaphor_pronouns:
+            best = ("anaphor", i, i + 1, None)
+        elif w in lex.anaphor_determiners:
+            # "this natural herb", "the plant-based compound"
+            for j in range(i + 1, min(i + 4, cue)):
+                head = words[j].split("-")[-1]
+                if head in lex.anaphor_nouns or words[j] in lex.anaphor_nouns:
+                    best = ("anaphor", i, j + 1, None)
+                    i = j
+                    break
+                if not words[j].isalpha() and "-" not in words[j]:
+                    break
+        i += 1
+    if best is None:
+        # the clause has no subject ("Kratom, while often touted as ..."): look further back
+        i = 0
+        while i < lo:
+            hit = lex.subjects.match_at(words, i)
+            if hit:
+                if hit[1] == doc_subject or not _is_modifier(words, i + hit[0], lex):
+                    best = ("term", i, i + hit[0], hit[1])
+                i += hit[0]
+                continue
+            if words[i] in lex.anaphor_pronouns:
+                best = ("anaphor", i, i + 1, None)
+            i += 1
+    if best:
+        kind, s, e, canon = best
+        written = info.text[toks[s].start:toks[e - 1].end]
+        if kind == "term":
+            return written, canon
+        if doc_subject:
+            return written, doc_subject
+        return None
+    # a subject term after the cue ("... when using kratom")
+    for s, e, canon in lex.subjects.find_all(words[cue:]):
+        return info.text[toks[cue + s].start:toks[cue + e - 1].end], canon
+    # the noun phrase right before the cue (generic subjects)
+    j = cue - 1
+    while j >= lo and (words[j] in lex.transparent or lex.modality.match_at(words, j)
+                       or lex.negation.match_at(words, j) or words[j].endswith("n't")
+                       or words[j] in ("to", "not", "also", "has", "have", "is", "are", "been", "the", "ability")):
+        j -= 1
+    end = j + 1
+    while j >= lo and words[j].isalpha() and words[j] not in NP_STOP and words[j] not in PEOPLE_OR_PRONOUNS \
+            and not lex.cues.match_at(words, j) and words[j] not in lex.experiencers and end - j <= 6:
+        j -= 1
+    start = j + 1
+    while start < end and words[start] in ("and", "or", "of"):
+        start += 1
+    at_clause_start = start == lo or all(w in ("the", "a", "an", ",") for w in words[lo:start])
+    if start < end and at_clause_start:
+        phrase_words = [w for w in words[start:end] if w not in ("the", "a", "an", "of")]
+        if phrase_words and not (set(phrase_words) & lex.experiencers) and phrase_words[-1] not in GENERIC_HEADS:
+            written = info.text[toks[start].start:toks[end - 1].end]
+            return written, "_".join(phrase_words)
+    # an experiencer sentence ("users report experiencing insomnia") is about the document's subject
+    if doc_subject and any(w in lex.experiencers for w in words[lo:cue]):
+        return "", doc_subject
+    return None
+
+
+# ----------------------------------------------------------------- objects
+def _skip(words: list[str], i: int, lex: Lexicon, limit: int) -> int:
+    while i < limit:
+        hit = lex.object_skip.match_at(words, i)
+        if hit:
+            i += hit[0]
+        elif words[i] in lex.transparent:
+            i += 1
+        else:
+            break
+    return i
+
+
+def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool = False
+                  ) -> tuple[list[tuple[int, int, str, int]], int]:
+    """Objects after token ``i``: list of (start, end, outcome_norm, sign), and the end index.
+
+    Coordinated objects ("insomnia, increased heart rate, and gastrointestinal
+    issues") are all read; a coordinated verb cue ends the list.
+    """
+    words, n = info.words, len(info.words)
+    objects = []
+    while True:
+        i = _skip(words, i, lex, n)
+        if i >= n:
+            break
+        # skip a leading experience/develop verb ("the risk of developing X")
+        hit = lex.cues.match_at(words, i)
+        if hit and hit[1] == ("verb", "cause") and not lex.outcomes.match_at(words, i):
+            i = _skip(words, i + hit[0], lex, n)
+            if i >= n:
+                break
+        start = i
+        if words[i] in NP_STOP or words[i] == "of" or lex.subjects.match_at(words, i):
+            break
+        outcome = None
+        while i < n:
+            w = words[i]
+            ohit = lex.outcomes.match_at(words, i)
+            if ohit:
+                if outcome is None:
+                    outcome = (ohit[1][0], ohit[1][1])
+                i += ohit[0]
+                if i < n and words[i] != "of":
+                    break
+                continue
+            if w == "of" and i > start and i + 1 < n and words[i + 1].isalpha() and words[i + 1] not in NP_STOP:
+                i += 1
+                continue
+            if not (w.isalpha() or (("-" in w or "'" in w) and any(ch.isalpha() for ch in w))) or w in NP_STOP or w in COORD \
+                    or lex.cues.match_at(words, i) or i - start >= 6:
+                break
+            i += 1
+        end = i
+        if end > start:
+            if outcome is None:
+                content = [w for w in words[start:end] if w not in ("of", "the", "a", "an")]
+                if not open_object or not content or len(content) > 5 or content[-1] in GENERIC_HEADS \
+                        or content[0] in PEOPLE_OR_PRONOUNS or content[0] in lex.experiencers:
+                    break
+                outcome = ("_".join(content), 1)
+            objects.append((start, end, outcome[0], outcome[1]))
+        else:
+            break
+        # coordination: another object (not another cue) follows
+        j = i
+        while j < n and words[j] in COORD:
+            j += 1
+        if j == i or j >= n:
+            break
+        k = _skip(words, j, lex, n)
+        if k < n and lex.cues.match_at(words, k) and not lex.outcomes.match_at(words, k):
+            break
+        if k < n and not lex.outcomes.match_at(words, k):
+            break  # only coordinate known outcomes; an unknown phrase may start a new clause
+        i = j
+    return objects, (objects[-1][1] if objects else i)
+
+
+# ----------------------------------------------------------------- qualifiers
+def _polarity(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
+    words = info.words
+    clause = info.clause_of[cue]
+    window = lex.raw["cues.json"]["negation"]["window"]
+    negated = False
+    for j in range(max(0, cue - window), cue):
+        if info.clause_of[j] != clause:
+            continue
+        if lex.negation_cancel.match_at(words, j):
+            return "affirmed"
+        if lex.negation.match_at(words, j) or words[j].endswith("n't"):
+            negated = True
+    return "negated" if negated else "affirmed"
+
+
+def _modality(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
+    words = info.words
+    clause = info.clause_of[cue]
+    found = "certain"
+    for j in range(max(0, cue - 12), cue):
+        if info.clause_of[j] != clause:
+            continue
+        hit = lex.modality.match_at(words, j)
+        if hit:
+            if hit[1] == "possible":
+                return "possible"
+            found = "probable"
+    return found
+
+
+def _attribution(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
+    words = info.words
+    clause = info.clause_of[cue]
+    label = "author"
+    for s, e, lab in lex.attribution.find_all(words[:cue]):
+        if lab == "contested" and info.clause_of[s] == clause:
+            return "contested"
+        if lab == "contested":
+            continue
+        label = lab
+    return label
+
+
+def _nearest(mentions, info: _SentenceInfo, cue: int):
+    """Mentions in the cue's clause, or (if none there) in the sentence."""
+    if not mentions:
+        return []
+    clause = info.clause_of[cue]
+    ctoks = [t for t, c in zip(info.tokens, info.clause_of) if c == clause]
+    lo, hi = ctoks[0].start, ctoks[-1].end
+    inside = [m for m in mentions if lo <= m.start < hi]
+    return inside or mentions
+
+
+def _attach_conditions(claim: Claim, info: _SentenceInfo) -> Claim:
+    cue = claim.cue_index
+    pos = info.tokens[cue].start
+    parts: list[tuple[int, str]] = []
+    doses = [d for d in _nearest(info.doses, info, cue) if d.unit != "h"]
+    if doses:
+        d = min(doses, key=lambda d: abs(d.start - pos))
+        claim.dose_min, claim.dose_max, claim.dose_unit = d.lo, d.hi, d.unit
+        parts.append((d.start, d.text + (f" per {d.per}" if d.per else "")))
+    levels = _nearest(info.levels, info, cue)
+    if levels:
+        lv = min(levels, key=lambda m: abs(m.start - pos))
+        claim.dose_level = lv.value
+        parts.append((lv.start, lv.text))
+    pops = _nearest(info.populations, info, cue)
+    if pops:
+        claim.population = ";".join(sorted({m.value for m in pops}))
+        parts.extend((m.start, m.text) for m in pops)
+    ctxs = _nearest(info.contexts, info, cue)
+    if ctxs:
+        claim.context = ";".join(sorted({m.value for m in ctxs}))
+        parts.extend((m.start, m.text) for m in ctxs)
+    claim.condition = "; ".join(t for _, t in sorted(set(parts)))
+    return claim
+
+
+# ----------------------------------------------------------------- main entry
+def _direction(cls: str, canon: str, sign: int, lex: Lexicon) -> tuple[str, int]:
+    """(predicate, direction on the canonical outcome) for an effect class and outcome."""
+    info = lex.outcome_info.get(canon, {})
+    improve = int(info.get("improve", -1))
+    if cls in ("improve", "treat"):
+        # treating or helping X always means making X better ("a solution to a restful night")
+        d = improve
+    elif cls == "worsen":
+        d = -improve
+    elif cls == "interact":
+        return "interacts_with", 0
+    else:
+        d = int(lex.effect_classes[cls]["direction"]) * sign
+    nominal = lex.effect_classes[cls]
+    if nominal["predicate"] in ("causes", "treats", "prevents", "decreases", "increases") and d == nominal["direction"]:
+        return nominal["predicate"], d
+    return ("increases" if d > 0 else "decreases"), d
+
+
+def _is_property_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
+    """A property adjective used as a claim: followed by a property head ("calming effects",
+    "calming and energizing effects"), or after a copula ("is calming")."""
+    j = e
+    steps = 0
+    while j < len(words) and steps < 5:
+        w = words[j]
+        if w in lex.property_heads:
+            return True
+        hit = lex.cues.match_at(words, j)
+        if w in ("and", "or", ",") or (hit and hit[1][0] in ("property", "property_neg")):
+            j += hit[0] if hit and w not in ("and", "or", ",") else 1
+            steps += 1
+            continue
+        if w.isalpha() and w not in NP_STOP and steps < 3:  # "stimulating central nervous system effects"
+            j += 1
+            steps += 1
+            continue
+        break
+    k = s - 1
+    while k >= 0 and words[k] in lex.transparent | {"very", "quite", "mildly", "highly", "somewhat", "too", "more", "less", "most", "least", "not", "both", "and", "a", "an", "mostly"}:
+        k -= 1
+    for back in (1, 2):
+        if k - back + 1 >= 0 and lex.copulas.match_at(words, k - back + 1):
+            hit = lex.copulas.match_at(words, k - back + 1)
+            if k - back + 1 + hit[0] == k + 1:
+                return True
+    return False
+
+
+def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = None) -> list[Claim]:
+    """All claims in one sentence (offsets relative to the sentence)."""
+    lex = lex or load_lexicon()
+    tokens = tokenize(text)
+    if not tokens:
+        return []
+    words = [t.text for t in tokens]
+    info = _SentenceInfo(text, tokens, words, _clauses(words, lex))
+
+    # cue matches, longest first; an outcome phrase that starts at the same token and is
+    # longer wins ("increased heart rate" is an outcome, not the verb "increased").
+    cues = []
+    i = 0
+    while i < len(words):
+        hit = lex.cues.match_at(words, i)
+        if hit:
+            ohit = lex.outcomes.match_at(words, i)
+            if ohit and ohit[0] > hit[0] and hit[1][0] in ("verb", "noun"):
+                i += ohit[0]
+                continue
+            cues.append((i, i + hit[0], hit[1]))
+            i += hit[0]
+        else:
+            i += 1
+    quantity_hits = lex.quantities.find_all(words)
+    if not cues and not quantity_hits:
+        return []
+    info.doses = parse_doses(text)
+    info.levels = find_dose_levels(tokens, text)
+    info.populations = find_phrases(lex.populations, tokens, text)
+    info.contexts = find_phrases(lex.contexts, tokens, text)
+
+    claims: list[Claim] = []
+    consumed = 0
+    k = 0
+    while k < len(cues):
+        s, e, (kind, payload) = cues[k]
+        k += 1
+        if s < consumed:
+            continue
+        if kind in ("verb", "noun"):
+            cls = payload
+            # "help" + verb is transparent; handled by the transparent list.
+            # chained cues: "cause or exacerbate insomnia"
+            chain = [(s, e, cls)]
+            while k < len(cues) and cues[k][2][0] == "verb" and words[chain[-1][1]:cues[k][0]] in (["or"], ["and"], [",", "or"], [",", "and"], ["and", "even"], ["or", "even"], ["and", "help"], ["or", "help"]):
+                chain.append((cues[k][0], cues[k][1], cues[k][2][1]))
+                k += 1
+            last_end = chain[-1][1]
+            if cls == "affect":
+                objects, obj_end = _read_objects(info, last_end, lex)
+                if _polarity(info, s, lex) != "negated" or not objects:
+                    continue
+                for os_, oe, canon, _sign in objects:
+                    claims.append(_make(info, s, s, oe, os_, oe, "no_effect", canon, 0, lex, doc_subject, negate=False))
+                consumed = obj_end
+                continue
+            phrase = " ".join(words[chain[-1][0]:chain[-1][1]])
+            objects, obj_end = _read_objects(info, last_end, lex, open_object=phrase in lex.open_object)
+            if not objects:
+                continue
+            consumed = obj_end
+            seen_dirs = set()
+            for cs, ce, ccls in chain:
+                for os_, oe, canon, sign in objects:
+                    pred, d = _direction(ccls, canon, sign, lex)
+                    if (canon, d) in seen_dirs:
+                        continue
+                    seen_dirs.add((canon, d))
+                    claims.append(_make(info, s, cs, oe, os_, oe, pred, canon, d, lex, doc_subject))
+        elif kind == "postfix":
+            # "pain relief", "insomnia management": the outcome precedes the noun
+            j = s
+            best = None
+            for back in range(1, 5):
+                if s - back < 0:
+                    break
+                ohit = lex.outcomes.match_at(words, s - back)
+                if ohit and s - back + ohit[0] == s:
+                    best = (s - back, ohit[1])
+            if best is None:
+                continue
+            os_, (canon, sign) = best
+            pred, d = _direction(payload, canon, sign, lex)
+            claims.append(_make(info, os_, os_, e, os_, s, pred, canon, d, lex, doc_subject))
+        elif kind in ("property", "property_neg"):
+            if kind == "property" and not _is_property_use(words, s, e, lex):
+                continue
+            canon, d = payload
+            claims.append(_make(info, s, s, e, s, e, "has_property", canon, int(d), lex, doc_subject,
+                                force_negated=(kind == "property_neg")))
+        elif kind == "safe":
+            if payload == 1 and not _safe_use(words, s, e, lex):
+                continue
+            c = _make(info, s, s, e, s, e, "safe", "safety", 0, lex, doc_subject,
+                      force_negated=(payload == -1))
+            if c:
+                claims.append(c)
+        elif kind == "no_effect":
+            phrase = words[s:e]
+            if phrase[-1] in ("on", "of"):
+                objects, obj_end = _read_objects(info, e, lex)
+                for os_, oe, canon, _sign in objects:
+                    claims.append(_make(info, s, s, oe, os_, oe, "no_effect", canon, 0, lex, doc_subject, negate=False))
+                consumed = obj_end
+            else:
+                # "no side effects", "free of side effects"
+                claims.append(_make(info, s, s, e, s + 1, e, "no_effect", "side_effects", 0, lex, doc_subject, negate=False))
+    # "without <adverse outcome>": no effect on it ("relief without cognitive impairment")
+    claims.extend(_without_claims(info, lex, doc_subject, cues))
+    claims.extend(_numeric_claims(info, quantity_hits, lex, doc_subject))
+    return [_attach_conditions(c, info) if c.predicate != "has_property" or c.value_unit is None else c
+            for c in claims if c is not None]
+
+
+def _safe_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
+    nxt = words[e] if e < len(words) else ""
+    if nxt in ("to", "for") or words[e:e + 2] == ["and", "effective"]:
+        return True
+    if nxt in ("alternative", "option", "choice", "remedy", "supplement", "treatment", "aid", "herb", "way"):
+        return True
+    k = s - 1
+    while k >= 0 and words[k] in {"completely", "totally", "generally", "perfectly", "relatively", "very", "quite",
+                                  "entirely", "usually", "typically", "considered", "largely", "fairly", "100%",
+                                  "extremely", "remarkably", "not", "always", "a", "also", "often"}:
+        k -= 1
+    return k >= 0 and (lex.copulas.match_at(words, k) is not None or words[k] in ("is", "are", "be", "considered", "as", "'s"))
+
+
+def _without_claims(info: _SentenceInfo, lex: Lexicon, doc_subject, cues) -> list[Claim]:
+    words = info.words
+    cue_starts = {s for s, _, _ in cues}
+    out = []
+    for i, w in enumerate(words):
+        if w != "without" or i + 1 in cue_starts:
+            continue
+        j = _skip(words, i + 1, lex, len(words))
+        if j in cue_starts or j >= len(words):
+            continue
+        hit = lex.outcomes.match_at(words, j)
+        if not hit:
+            continue
+        canon, _sign = hit[1]
+        if not lex.outcome_info.get(canon, {}).get("adverse"):
+            continue
+        if i > 0 and (words[i - 1] == "not" or words[i - 1].endswith("n't")):
+            # "is not without its side effects" asserts them
+            c = _make(info, i - 1, i, j + hit[0], j, j + hit[0], "causes", canon, 1, lex, doc_subject, negate=False)
+        else:
+            c = _make(info, i, i, j + hit[0], j, j + hit[0], "no_effect", canon, 0, lex, doc_subject, negate=False)
+        if c:
+            out.append(c)
+    return out
+
+
+def _numeric_claims(info: _SentenceInfo, hits, lex: Lexicon, doc_subject) -> list[Claim]:
+    if not hits:
+        return []
+    kinds = lex.raw["conditions.json"]["quantity_units"]
+    out = []
+    times = parse_durations(info.text)
+    masses = [d for d in parse_doses(info.text) if d.unit == "mg"]
+    for s, e, quantity in hits:
+        pos = info.tokens[e - 1].end
+        pool = times if kinds[quantity] == "time" else masses
+        after = [a for a in pool if a.start >= info.tokens[s].start - 25 and a.start - pos < 60]
+        if not after:
+            continue
+        a = min(after, key=lambda a: abs(a.start - pos))
+        c = _make(info, s, s, e, s, e, "has_property", quantity, 0, lex, doc_subject)
+        if c is None:
+            continue
+        c.value_min, c.value_max = (round(a.lo, 4) if a.lo is not None else None), (round(a.hi, 4) if a.hi is not None else None)
+        c.value_unit = "h" if kinds[quantity] == "time" else "mg"
+        c.end = max(c.end, a.end)
+        c.effect = info.text[c.start:c.end]
+        c.condition = ""
+        out.append(c)
+    return out
+
+
+def _make(info: _SentenceInfo, anchor: int, cue: int, end_tok: int, out_s: int, out_e: int,
+          predicate: str, outcome_norm: str, direction: int, lex: Lexicon, doc_subject: str | None,
+          negate: bool = True, force_negated: bool = False) -> Claim | None:
+    subj = _subject_before(info, anchor, lex, doc_subject)
+    if subj is None:
+        return None
+    toks = info.tokens
+    start, end = toks[anchor].start, toks[end_tok - 1].end
+    polarity = "negated" if force_negated else (_polarity(info, anchor, lex) if negate else "affirmed")
+    return Claim(
+        subject=subj[0], subject_norm=subj[1],
+        effect=info.text[start:end], predicate=predicate,
+        outcome=info.text[toks[out_s].start:toks[out_e - 1].end], outcome_norm=outcome_norm,
+        direction=direction, polarity=polarity,
+        modality=_modality(info, anchor, lex), attribution=_attribution(info, anchor, lex),
+        start=start, end=end, cue_index=cue,
+    )
+
+
+def claim_key(c) -> str:
+    """Canonical claim key: subject|predicate|outcome|direction|polarity|dose band."""
+    return "|".join([c.subject_norm, c.predicate, c.outcome_norm, str(int(c.direction)), c.polarity, dose_band(c)])
+
+
+def dose_band(c) -> str:
+    if c.dose_level:
+        return c.dose_level
+    if c.dose_min is not None or c.dose_max is not None:
+        lo = "" if c.dose_min is None else f"{c.dose_min:g}"
+        hi = "" if c.dose_max is None else f"{c.dose_max:g}"
+        return f"{lo}-{hi}{c.dose_unit or ''}"
+    return "any"
+
+
+def stable_id(*parts: object, n: int = 16) -> str:
+    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=n // 2).hexdigest()

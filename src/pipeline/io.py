@@ -1,0 +1,124 @@
+"""The only module that touches table storage.
+
+Layout of an output folder::
+
+    <output>/<table>            -> symlink to .versions/<version>/<table>
+    <output>/.versions/<version>/<table>/part-00000.parquet
+    <output>/.staging/<run_id>/<table>/part-00000.parquet   (work in progress)
+
+A run writes every table into its staging folder, validation reads them from
+there, and publishing renames the complete staging folder into ``.versions``
+and then swaps each table's symlink with an atomic ``os.replace``. A crash at
+any point leaves either the previous complete version or the new one behind,
+never a half-written table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.schemas import TABLES, TableSpec
+
+VERSIONS = ".versions"
+STAGING = ".staging"
+KEEP_VERSIONS = 3
+
+
+class SchemaMismatch(ValueError):
+    """A frame does not have exactly the declared columns."""
+
+
+def to_arrow(df: pd.DataFrame, spec: TableSpec) -> pa.Table:
+    """Convert a frame to the table's declared schema, refusing missing or extra columns
+    (pyarrow alone silently drops extra ones)."""
+    have, want = list(df.columns), spec.columns
+    missing = [c for c in want if c not in have]
+    extra = [c for c in have if c not in want]
+    if missing or extra:
+        raise SchemaMismatch(f"{spec.name}: missing columns {missing}, unexpected columns {extra}")
+    return pa.Table.from_pandas(df[want], schema=spec.schema, preserve_index=False)
+
+
+def write_table(df: pd.DataFrame, spec: TableSpec, folder: Path,
+                row_group_size: int = 100_000) -> Path:
+    """Write one table as a Parquet dataset folder (zstd, bounded row groups)."""
+    table = to_arrow(df, spec)
+    target = folder / spec.name
+    tmp = folder / f".{spec.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    pq.write_table(table, tmp / "part-00000.parquet", compression="zstd",
+                   row_group_size=row_group_size)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return target
+
+
+def read_table(folder: Path, name: str) -> pd.DataFrame:
+    """Read a table (published or staged) as a DataFrame with its declared schema."""
+    path = Path(folder) / name
+    if not path.exists():
+        raise FileNotFoundError(f"table '{name}' not found under {folder}")
+    return pq.read_table(path).to_pandas()
+
+
+def read_schema(folder: Path, name: str) -> pa.Schema:
+    return pq.read_schema(next((Path(folder) / name).glob("*.parquet")))
+
+
+def staging_dir(output: Path, run_id: str) -> Path:
+    path = Path(output) / STAGING / run_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def publish(staged: Path, output: Path, version: str) -> Path:
+    """Atomically publish every table in ``staged`` as ``version``."""
+    output = Path(output)
+    versions = output / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    final = versions / version
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(staged, final)
+    for name in TABLES:
+        if not (final / name).exists():
+            continue
+        link = output / name
+        if link.exists() and not link.is_symlink():
+            raise RuntimeError(f"{link} is a real folder, not a published table link; move it away")
+        tmp_link = output / f".{name}.link.tmp"
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        tmp_link.symlink_to(Path(VERSIONS) / version / name)
+        os.replace(tmp_link, link)
+    _prune(output, keep=KEEP_VERSIONS, current=version)
+    return final
+
+
+def published_version(output: Path) -> str | None:
+    link = Path(output) / "runs"
+    if not link.is_symlink():
+        return None
+    return Path(os.readlink(link)).parts[1]
+
+
+def _prune(output: Path, keep: int, current: str) -> None:
+    """Drop old versions (never one a link points at) and stale staging folders."""
+    live = {Path(os.readlink(p)).parts[1] for p in output.iterdir()
+            if p.is_symlink() and os.readlink(p).startswith(VERSIONS)}
+    versions = sorted((p for p in (output / VERSIONS).iterdir() if p.is_dir()),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in versions[keep:]:
+        if old.name not in live and old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def discard_staging(output: Path, run_id: str) -> None:
+    shutil.rmtree(Path(output) / STAGING / run_id, ignore_errors=True)

@@ -1,0 +1,214 @@
+"""Lexicons: data files under ``pipeline/lexicons/`` loaded once into immutable matchers.
+
+Everything the extractor knows about English closed classes (effect cues and
+their direction, negation, hedges, attribution, units, condition phrases,
+outcome synonyms and inverses, antonymous properties) lives in those JSON
+files; this module only turns them into fast token-sequence matchers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+LEXICON_DIR = Path(__file__).parent / "lexicons"
+LEXICON_FILES = ("effects.json", "outcomes.json", "cues.json", "conditions.json", "subjects.json")
+
+# Words and numbers (with inner hyphens/apostrophes: "plant-based", "it's", "5-htp", "1-3", "0.5"),
+# comparison signs, and single punctuation marks.
+TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*(?:-\w+)*|[^\W_]+(?:-[^\W_]+)*(?:'(?:t|re|ve|ll|d|m)\b)?|'s\b|[<>]=?|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str   # lowercased
+    start: int  # char offsets in the sentence
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.group().lower(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+
+
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    return tuple(t.text for t in tokenize(phrase))
+
+
+class PhraseMatcher:
+    """Longest-match lookup of multi-token phrases; values are arbitrary."""
+
+    def __init__(self, phrases: Iterable[tuple[str, Any]]):
+        index: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
+        for phrase, value in phrases:
+            toks = phrase_tokens(phrase)
+            if not toks:
+                continue
+            bucket = index.setdefault(toks[0], [])
+            if all(existing != toks for existing, _ in bucket):  # first entry wins
+                bucket.append((toks, value))
+        for bucket in index.values():
+            bucket.sort(key=lambda e: -len(e[0]))
+        self._index = MappingProxyType({k: tuple(v) for k, v in index.items()})
+
+    def match_at(self, words: list[str], i: int) -> tuple[int, Any] | None:
+        """(length, value) of the longest phrase starting at ``words[i]``."""
+        for toks, value in self._index.get(words[i], ()):
+            n = len(toks)
+            if tuple(words[i:i + n]) == toks:
+                return n, value
+        return None
+
+    def find_all(self, words: list[str]) -> list[tuple[int, int, Any]]:
+        """Non-overlapping longest matches as (start, end, value), left to right."""
+        out, i = [], 0
+        while i < len(words):
+            hit = self.match_at(words, i)
+            if hit:
+                out.append((i, i + hit[0], hit[1]))
+                i += hit[0]
+            else:
+                i += 1
+        return out
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._index
+
+
+def inflections(verb: str, irregular: Mapping[str, list[str]]) -> list[str]:
+    """Base, 3rd person, past and gerund forms of a (possibly multi-word) verb."""
+    head, _, rest = verb.partition(" ")
+    tail = f" {rest}" if rest else ""
+    if head in irregular:
+        forms = [head, *irregular[head]]
+    elif head.endswith("e") and not head.endswith("ee"):
+        forms = [head, head + "s", head + "d", head[:-1] + "ing"]
+    elif head.endswith("y") and head[-2:-1] not in "aeiou":
+        forms = [head, head[:-1] + "ies", head[:-1] + "ied", head + "ing"]
+    elif head.endswith(("s", "sh", "ch", "x", "z")):
+        forms = [head, head + "es", head + "ed", head + "ing"]
+    else:
+        forms = [head, head + "s", head + "ed", head + "ing"]
+    return [f + tail for f in forms]
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    raw: Mapping[str, Any]
+    version: str
+    cues: PhraseMatcher          # effect cues -> (kind, payload)
+    outcomes: PhraseMatcher      # outcome phrase -> (canonical, sign)
+    outcome_info: Mapping[str, Mapping[str, Any]]
+    subjects: PhraseMatcher      # subject phrase -> canonical
+    anaphor_nouns: frozenset[str]
+    anaphor_pronouns: frozenset[str]
+    anaphor_determiners: frozenset[str]
+    experiencers: frozenset[str]
+    negation: PhraseMatcher
+    negation_cancel: PhraseMatcher
+    modality: PhraseMatcher      # -> possible / probable
+    attribution: PhraseMatcher   # -> label
+    clause_breaks: frozenset[str]
+    object_skip: PhraseMatcher
+    transparent: frozenset[str]
+    property_heads: frozenset[str]
+    copulas: PhraseMatcher
+    populations: PhraseMatcher
+    contexts: PhraseMatcher
+    dose_levels: PhraseMatcher
+    dose_nouns: frozenset[str]
+    disjoint: frozenset[frozenset[str]]
+    quantities: PhraseMatcher
+    open_object: frozenset[str]
+    effect_classes: Mapping[str, Mapping[str, Any]]
+
+
+def _load_json(name: str) -> dict:
+    return json.loads((LEXICON_DIR / name).read_text(encoding="utf-8"))
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    files = {name: _load_json(name) for name in LEXICON_FILES}
+    digest = hashlib.sha256()
+    for name in LEXICON_FILES:
+        digest.update((LEXICON_DIR / name).read_bytes())
+    eff, out, cue, cond, subj = (files[n] for n in LEXICON_FILES)
+
+    cue_entries: list[tuple[str, Any]] = []
+    # Order = priority for identical phrases.
+    for phrase in eff["safe"]["no_effect_phrases"]:
+        cue_entries.append((phrase, ("no_effect", None)))
+    for phrase in eff["safe"]["adjectives"]:
+        cue_entries.append((phrase, ("safe", 1)))
+    for phrase in eff["safe"]["negated_adjectives"]:
+        cue_entries.append((phrase, ("safe", -1)))
+    for adj, (outcome, direction) in eff["properties"].items():
+        cue_entries.append((adj, ("property", (outcome, direction))))
+        cue_entries.append(("non-" + adj, ("property_neg", (outcome, direction))))
+    for cls, phrases in eff["nouns"].items():
+        for phrase in phrases:
+            cue_entries.append((phrase, ("noun", cls)))
+    for cls, verbs in eff["verbs"].items():
+        for verb in verbs:
+            for form in inflections(verb, eff["irregular"]):
+                cue_entries.append((form, ("verb", cls)))
+    for cls, nouns in eff["postfix_nouns"].items():
+        for noun in nouns:
+            cue_entries.append((noun, ("postfix", cls)))
+
+    outcome_entries = []
+    for canon, info in out["outcomes"].items():
+        for term in info.get("terms", []):
+            outcome_entries.append((term, (canon, 1)))
+        for term in info.get("inverse", []):
+            outcome_entries.append((term, (canon, -1)))
+        outcome_entries.append((canon.replace("_", " "), (canon, 1)))
+
+    subject_entries = [(syn, canon) for canon, syns in subj["subjects"].items() for syn in syns]
+
+    quantities = cond.get("quantities", {})
+    return Lexicon(
+        raw=_freeze(files),
+        version=digest.hexdigest()[:12],
+        cues=PhraseMatcher(cue_entries),
+        outcomes=PhraseMatcher(outcome_entries),
+        outcome_info=_freeze(out["outcomes"]),
+        subjects=PhraseMatcher(subject_entries),
+        anaphor_nouns=frozenset(subj["anaphor_nouns"]),
+        anaphor_pronouns=frozenset(subj["anaphor_pronouns"]),
+        anaphor_determiners=frozenset(subj["anaphor_determiners"]),
+        experiencers=frozenset(cue["experiencers"]),
+        negation=PhraseMatcher((p, True) for p in cue["negation"]["cues"]),
+        negation_cancel=PhraseMatcher((p, True) for p in cue["negation"]["cancelled_by"]),
+        modality=PhraseMatcher([(p, "possible") for p in cue["modality"]["possible"]]
+                               + [(p, "probable") for p in cue["modality"]["probable"]]),
+        attribution=PhraseMatcher((p, label) for label in ("contested", "users_report", "experts", "studies")
+                                  for p in cue["attribution"][label]),
+        clause_breaks=frozenset(cue["clause_breaks"]),
+        object_skip=PhraseMatcher((p, True) for p in eff["object_skip"]),
+        transparent=frozenset(eff["transparent"]),
+        property_heads=frozenset(eff["property_heads"]),
+        copulas=PhraseMatcher((p, True) for p in eff["copulas"]),
+        populations=PhraseMatcher((p, canon) for canon, ps in cond["populations"].items() for p in ps),
+        contexts=PhraseMatcher((p, canon) for canon, ps in cond["contexts"].items() for p in ps),
+        dose_levels=PhraseMatcher((p, lvl) for lvl, ps in cond["dose_levels"].items() for p in ps),
+        dose_nouns=frozenset(cond["dose_nouns"]),
+        disjoint=frozenset(frozenset(p) for p in cond["disjoint"]),
+        quantities=PhraseMatcher((p, q) for q, ps in quantities.items() for p in ps),
+        effect_classes=_freeze(eff["classes"]),
+        open_object=frozenset(f for v in eff["open_object_verbs"] for f in inflections(v, eff["irregular"])),
+    )

@@ -1,0 +1,161 @@
+"""Text normalization that keeps every offset traceable to the raw text.
+
+``normalize(raw)`` returns the normalized text and an offset map: ``offsets[i]``
+is the raw index the normalized character ``i`` came from (plus a final entry
+for the end), so any span in the normalized text maps back with
+``raw_span(offsets, start, end)``.
+
+What it does, in one regex-driven pass (repeated until nothing changes, so
+``normalize(normalize(x)) == normalize(x)``):
+
+* line endings to ``\\n``; spaces and tabs at line ends and starts dropped;
+  runs of horizontal whitespace (any Unicode space) to one space; more than
+  one blank line to one;
+* invisible characters (zero-width, soft hyphen, BOM, other format controls) dropped;
+* NFKC for every non-ASCII run, then typographic quotes to ``'``/``"``, every
+  dash to ``-`` (em dashes between words get spaces: ``a - b``), ellipsis to ``...``;
+* mojibake (UTF-8 read as cp1252/latin-1, e.g. ``â€™``) repaired with ftfy,
+  line by line, only on lines ftfy judges bad; offsets inside a repaired line
+  map to the line's start.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+
+import ftfy
+from ftfy.badness import is_bad
+
+_QUOTES = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
+    "\u0060": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-", "\u2043": "-",
+    "\ufe63": "-", "\uff0d": "-", "\u2026": "...", "\u2022": "-", "\u00b7": "-",
+}
+_EM = "\u2014\u2015\u2e3a\u2e3b"
+
+# Order matters: alternatives are tried left to right at each position.
+_PATTERN = re.compile(
+    r"(?P<crlf>\r\n?)"
+    r"|(?P<em>[^\S\n]*[" + _EM + r"][^\S\n]*)"
+    r"|(?P<eol>[^\S\n]+(?=\n|\Z))"
+    r"|(?P<sol>(?<=\n)[^\S\n]+|\A[^\S\n]+)"
+    r"|(?P<ws>(?: [^\S\n]+|[^\S\n ])[^\S\n]*)"
+    r"|(?P<blank>\n{3,})"
+    r"|(?P<other>[^\x00-\x7f]+)"
+)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00e2\u00c5\u00cb\u00ce\u00cf][\u0080-\u00ff\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]")
+
+
+def _fold_other(run: str) -> str:
+    out = unicodedata.normalize("NFKC", _INVISIBLE.sub("", run))
+    if out.isascii():
+        return out
+    for src, dst in _QUOTES.items():
+        if src in out:
+            out = out.replace(src, dst)
+    # NFKC can emit spaces (e.g. U+00A0); keep them single.
+    out = re.sub(r"\s+", " ", out)
+    return out
+
+
+def _one_pass(text: str) -> tuple[str, array]:
+    pieces: list[str] = []
+    offsets = array("q")
+    pos = 0
+    for m in _PATTERN.finditer(text):
+        start, end = m.span()
+        if start > pos:
+            pieces.append(text[pos:start])
+            offsets.extend(range(pos, start))
+        kind = m.lastgroup
+        if kind == "crlf":
+            rep = "\n"
+        elif kind == "em":
+            rep = " - "
+        elif kind in ("eol", "sol"):
+            rep = ""
+        elif kind == "ws":
+            rep = " "
+        elif kind == "blank":
+            rep = "\n\n"
+        else:
+            rep = _fold_other(m.group())
+        if rep:
+            pieces.append(rep)
+            if kind == "other" and len(rep) == end - start:
+                offsets.extend(range(start, end))
+            else:
+                offsets.extend([start] * len(rep))
+        pos = end
+    if pos < len(text):
+        pieces.append(text[pos:])
+        offsets.extend(range(pos, len(text)))
+    return "".join(pieces), offsets
+
+
+def _repair_mojibake(text: str) -> tuple[str, array, bool]:
+    """Fix lines ftfy considers mis-decoded; offsets of a fixed line map to its start."""
+    if not _MOJIBAKE_HINT.search(text):
+        return text, array("q", range(len(text))), False
+    pieces: list[str] = []
+    offsets = array("q")
+    changed = False
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        fixed = line
+        if _MOJIBAKE_HINT.search(line) and is_bad(line):
+            fixed = ftfy.fix_encoding(line)
+        pieces.append(fixed)
+        if fixed == line:
+            offsets.extend(range(pos, pos + len(line)))
+        else:
+            changed = True
+            offsets.extend(range(pos, pos + min(len(line), len(fixed))))
+            if len(fixed) > len(line):
+                offsets.extend([pos + len(line) - 1] * (len(fixed) - len(line)))
+        pos += len(line)
+    return "".join(pieces), offsets, changed
+
+
+def normalize(raw: str) -> tuple[str, array, bool]:
+    """Normalize ``raw``; return (text, offsets into raw, whether mojibake was repaired).
+
+    ``offsets`` has ``len(text) + 1`` entries; the last is ``len(raw)``.
+    """
+    text = _CONTROL.sub(" ", raw) if _CONTROL.search(raw) else raw
+    text, offsets, fixed = _repair_mojibake(text)
+    for _ in range(5):  # reaches a fixed point in one or two passes
+        new, step = _one_pass(text)
+        if new == text:
+            break
+        offsets = array("q", (offsets[i] for i in step))
+        text = new
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
+    offsets = offsets[lead:lead + len(stripped)]
+    offsets.append(len(raw))
+    return stripped, offsets, fixed
+
+
+def normalize_text(raw: str) -> str:
+    """Just the normalized text (for callers that need no offsets)."""
+    return normalize(raw)[0]
+
+
+def raw_span(offsets: array, start: int, end: int) -> tuple[int, int]:
+    """Map a [start, end) span of normalized text to the raw text."""
+    if end <= start:
+        r = offsets[start] if start < len(offsets) else offsets[-1]
+        return r, r
+    return offsets[start], offsets[end - 1] + 1
+
+
+def fold_for_hash(text: str) -> str:
+    """Case- and whitespace-folded form used for exact-duplicate hashing."""
+    return " ".join(text.lower().split())
