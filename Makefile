@@ -1,0 +1,46 @@
+# One command each: `make run` (set up + build the demo dataset), `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+UV_VERSION := 0.13.9
+
+# Project-local Prefect home (database, results); telemetry off (also set in pipeline/settings.py).
+export PREFECT_HOME := $(CURDIR)/.prefect
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: setup run test eval validate clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q "uv==$(UV_VERSION)" || true
+	if [ -x $(VENV)/bin/uv ]; then \
+	  $(VENV)/bin/uv pip sync -q --python $(PY) requirements.lock && \
+	  $(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e . ; \
+	else \
+	  $(PY) -m pip install -q -r requirements.lock && $(PY) -m pip install -q --no-deps -e . ; \
+	fi
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/pipeline run --input data/raw --output data/processed
+
+validate: $(STAMP)
+	$(VENV)/bin/pipeline validate --output data/processed
+
+eval: run
+	$(VENV)/bin/pipeline eval --gold tests/gold/demo_claims.jsonl --gold tests/gold/demo_contradictions.jsonl --output data/processed
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+# Re-pin after editing pyproject.toml dependencies.
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf data/processed .prefect .pytest_cache

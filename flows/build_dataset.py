@@ -1,0 +1,89 @@
+"""Prefect flow: raw articles in, validated Parquet tables out.
+
+Thin wiring only: each task calls one table-level stage in
+``pipeline.stages`` and passes folder paths, never DataFrames. Validation runs
+before publishing; a failed critical expectation raises and nothing is
+published (the staged tables and the report stay under ``.staging/<run_id>``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pipeline  # noqa: F401  (sets telemetry-off defaults before Prefect is imported)
+from prefect import flow, get_run_logger, task
+
+from pipeline import stages
+from pipeline.io import staging_dir
+
+
+class ValidationFailed(RuntimeError):
+    """A critical expectation failed; nothing was published."""
+
+    def __init__(self, report_text: str, staging: str):
+        super().__init__(report_text)
+        self.report_text = report_text
+        self.staging = staging
+
+
+@task(name="ingest-and-extract", retries=2, retry_delay_seconds=2)
+def ingest_task(input_root: str, staging: str, run_id: str, ingested_at: datetime, max_bytes: int) -> dict:
+    return stages.ingest_and_extract(Path(input_root), Path(staging), run_id, ingested_at, max_bytes)
+
+
+@task(name="deduplicate")
+def dedup_task(staging: str) -> dict:
+    return stages.deduplicate(Path(staging))
+
+
+@task(name="find-contradictions")
+def contradictions_task(staging: str) -> dict:
+    return stages.contradictions(Path(staging))
+
+
+@task(name="aggregate")
+def aggregates_task(staging: str, run_id: str) -> dict:
+    return stages.aggregates(Path(staging), run_id)
+
+
+@task(name="validate")
+def validate_task(staging: str, output: str, run_id: str, started_at: datetime, input_root: str) -> dict:
+    report = stages.validate(Path(staging))
+    stages.record_run(Path(staging), Path(output), run_id, started_at, Path(input_root), report)
+    return {"success": report.success, "summary": report.summary(), "text": report.format()}
+
+
+@task(name="publish", retries=2, retry_delay_seconds=2)
+def publish_task(staging: str, output: str, run_id: str) -> str:
+    return str(stages.publish(Path(staging), Path(output), run_id))
+
+
+@flow(name="build-dataset", log_prints=False)
+def build_dataset(input_dir: str, output_dir: str, max_bytes: int = stages.DEFAULT_MAX_BYTES) -> dict:
+    """Build the claim and contradiction dataset from ``input_dir`` into ``output_dir``."""
+    logger = get_run_logger()
+    started = datetime.now(timezone.utc)
+    run_id = stages.new_run_id(started)
+    staging = str(staging_dir(Path(output_dir), run_id))
+    logger.info("run %s: %s -> %s", run_id, input_dir, output_dir)
+
+    counts = ingest_task(input_dir, staging, run_id, started, max_bytes)
+    logger.info("ingested: %s", counts)
+    counts |= dedup_task(staging)
+    counts |= contradictions_task(staging)
+    counts |= aggregates_task(staging, run_id)
+    result = validate_task(staging, output_dir, run_id, started, input_dir)
+    logger.info("validation: %s", result["summary"])
+    if not result["success"]:
+        raise ValidationFailed(result["text"], staging)
+    summary = stages.summary(Path(staging))
+    version_dir = publish_task(staging, output_dir, run_id)
+    logger.info("published %s", version_dir)
+    return {"run_id": run_id, "published": version_dir, "validation": result["summary"],
+            "counts": counts, **summary}
+
+
+if __name__ == "__main__":
+    import sys
+    print(build_dataset(sys.argv[1], sys.argv[2]))

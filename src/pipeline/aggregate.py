@@ -1,0 +1,145 @@
+"""Aggregates: claim frequency, per-document metrics, per-subject corpus metrics.
+
+Counting rules (../shared/DESIGN.md): a mention in a repeated sentence is not
+counted; a claim counts once per document per canonical key in
+``n_documents``; independent sources are near-duplicate clusters; cross-document
+rates only count pairs whose documents are in different clusters.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from math import comb
+
+import pandas as pd
+
+from pipeline.contradict import _candidate_pairs, comparable_groups
+from pipeline.schemas import CLAIM_FREQUENCY, CORPUS_METRICS, DOCUMENT_METRICS
+
+ALL = "__all__"
+SELF_CONTRADICTING = ("contradiction", "hedged")
+
+
+def _doc_time(documents: pd.DataFrame) -> pd.Series:
+    published = pd.to_datetime(documents["published"], utc=True)
+    ingested = pd.to_datetime(documents["ingested_at"], utc=True)
+    return published.fillna(ingested)
+
+
+def claim_frequency(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    live = claims[~claims["is_repeat"]]
+    if live.empty:
+        return pd.DataFrame(columns=CLAIM_FREQUENCY.columns)
+    docs = documents.set_index("doc_id")
+    seen = _doc_time(documents)
+    seen.index = documents["doc_id"]
+    live = live.assign(cluster_id=live["doc_id"].map(docs["cluster_id"]), seen=live["doc_id"].map(seen))
+    parts = live["claim_key"].str.split("|", expand=True)
+    live = live.assign(dose_band=parts[5])
+    g = live.groupby("claim_key", sort=True)
+    first = g.first()
+    out = pd.DataFrame({
+        "claim_key": first.index,
+        "subject_norm": first["subject_norm"].values,
+        "predicate": first["predicate"].values,
+        "outcome_norm": first["outcome_norm"].values,
+        "direction": first["direction"].values,
+        "polarity": first["polarity"].values,
+        "dose_band": first["dose_band"].values,
+        "n_mentions": g.size().values,
+        "n_documents": g["doc_id"].nunique().values,
+        "n_clusters": g["cluster_id"].nunique().values,
+        "first_seen": g["seen"].min().values,
+        "last_seen": g["seen"].max().values,
+        "example_claim_id": g["claim_id"].min().values,
+    })
+    return out.reset_index(drop=True)
+
+
+def _comparable_counts(claims: pd.DataFrame, cluster: dict[str, str]):
+    """Intra-document comparable pairs per document, and cross-cluster comparable pairs per subject."""
+    intra: dict[str, int] = defaultdict(int)
+    cross: dict[str, int] = defaultdict(int)
+    for key, members in comparable_groups(claims[~claims["is_repeat"]]).items():
+        if len(members) < 2:
+            continue
+        if key[0] == "safety":
+            for a, b in _candidate_pairs(key, members):
+                if a.doc_id == b.doc_id:
+                    intra[a.doc_id] += 1
+                elif cluster[a.doc_id] != cluster[b.doc_id]:
+                    cross[key[1]] += 1
+            continue
+        per_doc = defaultdict(int)
+        per_cluster = defaultdict(int)
+        for c in members:
+            per_doc[c.doc_id] += 1
+            per_cluster[cluster[c.doc_id]] += 1
+        for doc_id, k in per_doc.items():
+            intra[doc_id] += comb(k, 2)
+        cross[key[1]] += comb(len(members), 2) - sum(comb(k, 2) for k in per_cluster.values())
+    return intra, cross
+
+
+def document_metrics(documents, sentences, claims, contradictions) -> pd.DataFrame:
+    cluster = dict(zip(documents["doc_id"], documents["cluster_id"]))
+    intra_pairs, _ = _comparable_counts(claims, cluster)
+    ids = documents["doc_id"]
+    n_sent = sentences.groupby("doc_id").size()
+    n_claims = claims[~claims["is_repeat"]].groupby("doc_id").size()
+    intra = contradictions[contradictions["scope"] == "intra_document"]
+    by_verdict = intra.groupby(["doc_id_a", "verdict"]).size().unstack(fill_value=0) if not intra.empty \
+        else pd.DataFrame(columns=["contradiction", "conditional", "hedged"])
+    def count(verdict):
+        col = by_verdict[verdict] if verdict in by_verdict else pd.Series(dtype="int64")
+        return ids.map(col).fillna(0).astype("int64").values
+    out = pd.DataFrame({
+        "doc_id": ids.values,
+        "n_sentences": ids.map(n_sent).fillna(0).astype("int64").values,
+        "n_claims": ids.map(n_claims).fillna(0).astype("int64").values,
+        "n_comparable_pairs": ids.map(intra_pairs).fillna(0).astype("int64").values,
+        "n_contradictions": count("contradiction"),
+        "n_conditional": count("conditional"),
+        "n_hedged": count("hedged"),
+    })
+    pairs = out["n_comparable_pairs"].clip(lower=out["n_contradictions"] + out["n_conditional"] + out["n_hedged"])
+    out["n_comparable_pairs"] = pairs
+    out["self_contradiction_rate"] = (out["n_contradictions"] / pairs.where(pairs > 0)).fillna(0.0)
+    out["has_self_contradiction"] = (out["n_contradictions"] + out["n_hedged"]) > 0
+    return out[DOCUMENT_METRICS.columns].sort_values("doc_id").reset_index(drop=True)
+
+
+def corpus_metrics(documents, claims, contradictions, run_id: str) -> pd.DataFrame:
+    cluster = dict(zip(documents["doc_id"], documents["cluster_id"]))
+    _, cross_pairs = _comparable_counts(claims, cluster)
+    live = claims[~claims["is_repeat"]]
+    intra_bad = contradictions[(contradictions["scope"] == "intra_document")
+                               & contradictions["verdict"].isin(SELF_CONTRADICTING)]
+    cross_bad = contradictions[(contradictions["scope"] == "cross_document") & ~contradictions["same_cluster"]
+                               & contradictions["verdict"].isin(SELF_CONTRADICTING)]
+    rows = []
+    subjects = sorted(live["subject_norm"].unique())
+    for subject in [ALL, *subjects]:
+        if subject == ALL:
+            docs = set(documents["doc_id"])
+            n_claims = len(live)
+            selfc = set(intra_bad["doc_id_a"])
+            n_pairs = sum(cross_pairs.values())
+            n_bad = len(cross_bad)
+        else:
+            sub = live[live["subject_norm"] == subject]
+            docs = set(sub["doc_id"])
+            n_claims = len(sub)
+            selfc = set(intra_bad.loc[intra_bad["subject_norm"] == subject, "doc_id_a"])
+            n_pairs = cross_pairs.get(subject, 0)
+            n_bad = int((cross_bad["subject_norm"] == subject).sum())
+        n_pairs = max(n_pairs, n_bad)
+        rows.append({
+            "run_id": run_id, "subject_norm": subject,
+            "n_documents": len(docs), "n_clusters": len({cluster[d] for d in docs}),
+            "n_claims": int(n_claims), "n_self_contradicting": len(selfc & docs),
+            "share_self_contradicting": (len(selfc & docs) / len(docs)) if docs else 0.0,
+            "n_cross_document_pairs": int(n_pairs), "n_cross_document_contradictions": int(n_bad),
+            "cross_document_contradiction_rate": (n_bad / n_pairs) if n_pairs else 0.0,
+        })
+    return pd.DataFrame(rows, columns=CORPUS_METRICS.columns)

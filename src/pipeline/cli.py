@@ -1,0 +1,141 @@
+"""Command line: ``pipeline run | validate | eval``.
+
+Exit codes: 0 success; 1 the data failed validation (or an evaluation target
+was missed with ``--fail-under``); 2 a usage error (bad folder, empty input);
+3 the run itself failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+import pipeline  # noqa: F401  (telemetry-off defaults)
+
+EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 1, 2, 3
+
+
+def _fail(message: str, code: int = EXIT_USAGE):
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+def _check_input(input_dir: Path) -> None:
+    if not input_dir.exists():
+        _fail(f"input folder '{input_dir}' does not exist")
+    if not input_dir.is_dir():
+        _fail(f"input '{input_dir}' is not a folder")
+    if not any(p.is_file() for p in input_dir.rglob("*")):
+        _fail(f"input folder '{input_dir}' holds no files")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="Log level of the pipeline and Prefect.")
+def main(log_level: str) -> None:
+    """Health-claim contradiction dataset: build, validate and evaluate it.
+
+    \b
+    Examples:
+      pipeline run --input data/raw --output data/processed
+      pipeline validate --output data/processed
+      pipeline eval --gold tests/gold/demo_claims.jsonl --gold tests/gold/demo_contradictions.jsonl --output data/processed
+    """
+    import os
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level.upper())
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--input", "input_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder of raw articles (searched recursively).")
+@click.option("--output", "output_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for the published Parquet tables.")
+@click.option("--max-bytes", default=20_000_000, show_default=True,
+              help="Inputs larger than this are rejected (too_large).")
+def run(input_dir: Path, output_dir: Path, max_bytes: int) -> None:
+    """Run the Prefect flow: ingest, normalize, deduplicate, extract, find
+    contradictions, aggregate, validate and publish.
+
+    \b
+    Example:
+      pipeline run --input data/raw --output data/processed
+    """
+    _check_input(input_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    from flows.build_dataset import ValidationFailed, build_dataset
+    try:
+        result = build_dataset(str(input_dir.resolve()), str(output_dir.resolve()), max_bytes=max_bytes)
+    except ValidationFailed as exc:
+        click.echo(exc.report_text, err=True)
+        _fail(f"validation failed; nothing was published (staged tables kept in {exc.staging})", EXIT_INVALID)
+    except Exception as exc:  # noqa: BLE001 - report any run failure in one line
+        _fail(f"run failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+    _print_summary(result)
+
+
+def _print_summary(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    table = Table(title=f"run {result['run_id']}", show_header=True)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_row("documents", str(result["documents"]))
+    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result["rejects_by_reason"].items()))
+    table.add_row("rejects", f"{result['rejects']}" + (f" ({reasons})" if reasons else ""))
+    table.add_row("claims", str(result["claims"]))
+    verdicts = ", ".join(f"{k}: {v}" for k, v in sorted(result["contradictions_by_verdict"].items()))
+    table.add_row("contradictions", f"{result['contradictions']}" + (f" ({verdicts})" if verdicts else ""))
+    Console().print(table)
+    click.echo(f"validation: {result['validation']}")
+    click.echo(f"published: {result['published']}")
+
+
+@main.command()
+@click.option("--output", "output_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder of published tables.")
+def validate(output_dir: Path) -> None:
+    """Validate published tables against the suites in expectations/.
+
+    Exits 1 and lists every failed expectation (table, expectation, column,
+    example rows) when a critical expectation fails.
+
+    \b
+    Example:
+      pipeline validate --output data/processed
+    """
+    if not output_dir.is_dir():
+        _fail(f"output folder '{output_dir}' does not exist")
+    from pipeline.quality import validate_folder
+    report = validate_folder(output_dir)
+    click.echo(report.format())
+    if not report.success:
+        sys.exit(EXIT_INVALID)
+
+
+@main.command(name="eval")
+@click.option("--gold", "gold_files", required=True, multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Gold file(s): claims and/or contradictions JSONL (see tests/gold/README.md). Repeatable.")
+@click.option("--output", "output_dir", required=True, type=click.Path(exists=True, path_type=Path),
+              help="Folder of published tables to score.")
+@click.option("--show-errors/--no-show-errors", default=True, help="List misses and false alarms.")
+def eval_cmd(gold_files: tuple[Path, ...], output_dir: Path, show_errors: bool) -> None:
+    """Score published claims and contradictions against gold annotations:
+    precision, recall and F1, with the misses and false alarms listed.
+
+    \b
+    Example:
+      pipeline eval --gold tests/gold/demo_claims.jsonl --gold tests/gold/demo_contradictions.jsonl --output data/processed
+    """
+    from pipeline.evaluate import evaluate, format_report, load_gold
+    gold = load_gold(gold_files)
+    result = evaluate(gold, output_dir)
+    click.echo(format_report(result, show_errors=show_errors))
+
+
+if __name__ == "__main__":
+    main()

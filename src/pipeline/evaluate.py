@@ -1,0 +1,191 @@
+"""Evaluation against gold annotations (format: tests/gold/README.md).
+
+Claims: a gold claim is found when a predicted claim in the same document has
+a sentence containing the gold evidence and the same subject_norm,
+outcome_norm and direction; matching is one-to-one. Precision counts the
+predicted claims of the annotated documents only. Matched pairs are then
+scored field by field (predicate, polarity, modality, attribution, dose).
+
+Contradictions: a gold pair is found when a predicted pair joins claims
+matching both endpoints (document + evidence, in either order); kind, verdict
+and scope are then scored on the found pairs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import io
+from pipeline.normalize import normalize_text
+
+CLAIM_FIELDS = ("predicate", "polarity", "modality", "attribution", "dose_min", "dose_max", "dose_level")
+
+
+@dataclass
+class Gold:
+    claims: list[dict] = field(default_factory=list)
+    contradictions: list[dict] = field(default_factory=list)
+
+
+def load_gold(paths) -> Gold:
+    gold = Gold()
+    for path in paths:
+        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: {exc}") from exc
+            (gold.contradictions if "a" in row and "b" in row else gold.claims).append(row)
+    return gold
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", normalize_text(text).lower()))
+
+
+def _doc_key(source_path: str, record: str) -> str:
+    return f"{source_path}#{record.split(':', 1)[1]}" if record.startswith("line:") else source_path
+
+
+@dataclass
+class Result:
+    claims: dict
+    contradictions: dict
+    claim_fields: dict
+    pair_fields: dict
+    missed_claims: list
+    false_claims: list
+    missed_pairs: list
+    false_pairs: list
+    by_kind: dict
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict:
+    p = tp / n_pred if n_pred else 1.0
+    r = tp / n_gold if n_gold else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"tp": tp, "predicted": n_pred, "gold": n_gold, "precision": p, "recall": r, "f1": f}
+
+
+def evaluate(gold: Gold, output: Path) -> Result:
+    docs = io.read_table(output, "documents")
+    claims = io.read_table(output, "claims")
+    pairs = io.read_table(output, "contradictions")
+    doc_of_key = {_doc_key(s, r): d for s, r, d in zip(docs["source_path"], docs["record"], docs["doc_id"])}
+    key_of_doc = {d: k for k, d in doc_of_key.items()}
+    gold_docs = {c["doc"] for c in gold.claims} | {p[e]["doc"] for p in gold.contradictions for e in ("a", "b")}
+    claims = claims[claims["doc_id"].map(key_of_doc).isin(gold_docs)].copy()
+    claims["doc_key"] = claims["doc_id"].map(key_of_doc)
+    claims["folded"] = claims["sentence_text"].map(_fold)
+    by_doc = {k: g for k, g in claims.groupby("doc_key")}
+
+    def candidates(doc: str, evidence: str) -> pd.DataFrame:
+        g = by_doc.get(doc)
+        if g is None:
+            return claims.iloc[0:0]
+        ev = _fold(evidence)
+        return g[g["folded"].map(lambda s: ev in s)]
+
+    # ---- claims
+    used: set[str] = set()
+    field_hits = {f: [0, 0] for f in CLAIM_FIELDS}
+    missed = []
+    for gc in gold.claims:
+        cand = candidates(gc["doc"], gc["evidence"])
+        cand = cand[(cand["subject_norm"] == gc["subject_norm"]) & (cand["outcome_norm"] == gc["outcome_norm"])
+                    & (cand["direction"] == int(gc.get("direction", 0))) & ~cand["claim_id"].isin(used)]
+        if cand.empty:
+            missed.append(gc)
+            continue
+        hit = cand.iloc[0]
+        used.add(hit["claim_id"])
+        for f in CLAIM_FIELDS:
+            g_val = gc.get(f if not f.startswith("dose_m") else f + "_mg")
+            p_val = hit[f]
+            p_val = None if pd.isna(p_val) else p_val
+            if g_val is None and p_val is None:
+                field_hits[f][0] += 1
+            elif g_val is not None and p_val is not None and (
+                    abs(float(g_val) - float(p_val)) < 1e-6 if f.startswith("dose_m") else g_val == p_val):
+                field_hits[f][0] += 1
+            field_hits[f][1] += 1
+    false_claims = claims[~claims["claim_id"].isin(used)]
+    claim_scores = _prf(len(used), len(claims), len(gold.claims))
+
+    # ---- contradictions
+    claim_doc_key = dict(zip(claims["claim_id"], claims["doc_key"]))
+    live = pairs[pairs["claim_id_a"].isin(claim_doc_key) & pairs["claim_id_b"].isin(claim_doc_key)]
+    found: set[str] = set()
+    pf_hits = {f: [0, 0] for f in ("kind", "verdict", "scope")}
+    kinds: dict[str, list[int]] = {}
+    missed_pairs = []
+    for gp in gold.contradictions:
+        ca = set(candidates(gp["a"]["doc"], gp["a"]["evidence"])["claim_id"])
+        cb = set(candidates(gp["b"]["doc"], gp["b"]["evidence"])["claim_id"])
+        m = live[((live["claim_id_a"].isin(ca) & live["claim_id_b"].isin(cb))
+                  | (live["claim_id_a"].isin(cb) & live["claim_id_b"].isin(ca))) & ~live["pair_id"].isin(found)]
+        if "outcome_norm" in gp and len(m) > 1:
+            same = m[m["outcome_norm"] == gp["outcome_norm"]]
+            m = same if len(same) else m
+        if len(m) > 1:
+            same = m[m["kind"] == gp["kind"]]
+            m = same if len(same) else m
+        k = kinds.setdefault(gp["kind"], [0, 0, 0])
+        k[1] += 1
+        if m.empty:
+            missed_pairs.append(gp)
+            continue
+        hit = m.iloc[0]
+        found.add(hit["pair_id"])
+        k[0] += 1
+        for f in pf_hits:
+            pf_hits[f][0] += int(hit[f] == gp[f])
+            pf_hits[f][1] += 1
+    false_pairs = live[~live["pair_id"].isin(found)]
+    for kind, n in false_pairs["kind"].value_counts().items():
+        kinds.setdefault(kind, [0, 0, 0])[2] += int(n)
+    by_kind = {k: _prf(tp, tp + fp, g) for k, (tp, g, fp) in sorted(kinds.items())}
+    return Result(
+        claims=claim_scores,
+        contradictions=_prf(len(found), len(live), len(gold.contradictions)),
+        claim_fields={f: (h / n if n else 1.0) for f, (h, n) in field_hits.items()},
+        pair_fields={f: (h / n if n else 1.0) for f, (h, n) in pf_hits.items()},
+        missed_claims=missed, false_claims=false_claims.to_dict("records"),
+        missed_pairs=missed_pairs, false_pairs=false_pairs.to_dict("records"),
+        by_kind=by_kind,
+    )
+
+
+def format_report(r: Result, show_errors: bool = True, limit: int = 40) -> str:
+    lines = ["== claims", _fmt(r.claims),
+             "   field accuracy on found claims: " + ", ".join(f"{k} {v:.2f}" for k, v in r.claim_fields.items()),
+             "== contradictions", _fmt(r.contradictions),
+             "   on found pairs: " + ", ".join(f"{k} {v:.2f}" for k, v in r.pair_fields.items())]
+    for kind, s in r.by_kind.items():
+        lines.append(f"   {kind:<11} " + _fmt(s))
+    if show_errors:
+        lines.append(f"-- missed claims ({len(r.missed_claims)})")
+        lines += [f"   {c['doc']}: {c['subject_norm']} {c.get('predicate')} {c['outcome_norm']} {c.get('direction')} | {c['evidence']}"
+                  for c in r.missed_claims[:limit]]
+        lines.append(f"-- false claims ({len(r.false_claims)})")
+        lines += [f"   {c['doc_key']}: {c['subject_norm']} {c['predicate']} {c['outcome_norm']} {c['direction']} | {c['effect']}"
+                  for c in r.false_claims[:limit]]
+        lines.append(f"-- missed contradictions ({len(r.missed_pairs)})")
+        lines += [f"   {p['kind']}/{p['verdict']} {p['subject_norm']}/{p.get('outcome_norm')}: "
+                  f"{p['a']['doc']} '{p['a']['evidence']}' vs {p['b']['doc']} '{p['b']['evidence']}'"
+                  for p in r.missed_pairs[:limit]]
+        lines.append(f"-- false contradictions ({len(r.false_pairs)})")
+        lines += [f"   {p['kind']}/{p['verdict']} {p['explanation']}" for p in r.false_pairs[:limit]]
+    return "\n".join(lines)
+
+
+def _fmt(s: dict) -> str:
+    return (f"precision {s['precision']:.3f}  recall {s['recall']:.3f}  f1 {s['f1']:.3f}  "
+            f"(tp {s['tp']}, predicted {s['predicted']}, gold {s['gold']})")

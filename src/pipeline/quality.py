@@ -1,0 +1,514 @@
+"""Data-quality gate: run the Great Expectations suites in ``expectations/`` on the tables.
+
+A critical failure fails the run (nothing is published); a non-critical one is a
+warning in the report. Suites are hand-written GX 1.x JSON, one per table::
+
+    {"name": "<table>", "expectations": [
+        {"type": "expect_...", "kwargs": {...}, "meta": {"critical": true, "why": "..."}}]}
+
+Cross-table placeholders (resolved here, before GX sees the data)
+-----------------------------------------------------------------
+``{"$ref": "<table>.<column>"}`` as the ``value_set`` of
+``expect_column_values_to_be_in_set``
+    Foreign key: every non-null value of ``column`` occurs in ``<table>.<column>``.
+    GX is not handed the referenced values: Great Expectations 1.24 re-serializes
+    an expectation's kwargs hundreds of times while planning its metrics, so a
+    value_set of 5,000 ids costs ~1 s and one of 20,000 ~3 s (measured). Instead the
+    membership test runs in pandas (``Series.isin``) and the built expectation checks
+    a derived column ``"<column> not in <table>.<column>"`` -- the dangling values,
+    null elsewhere -- against the empty set, so GX still counts the failures and
+    reports the dangling values as examples.
+``{"$ref": "<table>.@nonempty"}`` (or ``.@rows``) as a scalar kwarg such as ``min_value``
+    1 if the table has rows, else 0 (or its row count); passed to GX as a native
+    suite parameter (``{"$PARAMETER": "<table>__nonempty"}``). Used for "claims is
+    not empty when documents has rows".
+``"meta": {"join": {"add": "<new column>", "from": "<table>.<column>", "on": "<column here>", "ref_on": "<column there>"}}``
+    Before validation, add ``<new column>`` = ``<table>.<column>`` of the row whose
+    ``ref_on`` equals this row's ``on`` (null when there is none), so the
+    expectation can compare against it, e.g. ``char_end <= documents.n_chars``.
+
+A referenced table that is not given makes its expectations fail ("not evaluated"),
+never pass silently.
+
+GX traps handled here (great-expectations 1.24.1)
+-------------------------------------------------
+* ``ExpectationSuite(expectations=[...])`` logs and *drops* an expectation with an
+  unknown type: :func:`load_suite` raises instead and checks the count.
+* Its tqdm progress bars are on by default: turned off on the (single, cached)
+  ephemeral context.
+* 1.24.1 ships no usage-statistics client at all (``GX_ANALYTICS_ENABLED`` appears
+  only in a docstring); ``pipeline.settings`` still sets it for older/newer versions.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.io import read_schema, read_table
+from pipeline.schemas import TABLES, TableSpec
+
+if TYPE_CHECKING:  # importing GX costs seconds: done on first use, not at import
+    from great_expectations.core import ExpectationSuite
+
+ENV_SUITES_DIR = "PIPELINE_EXPECTATIONS_DIR"
+REF = "$ref"
+MAX_EXAMPLES = 5
+_SCALAR_REFS = {"@nonempty": lambda rows: int(rows > 0), "@rows": lambda rows: rows}
+_EXPECTATION_KEYS = {"type", "kwargs", "meta"}
+_JOIN_KEYS = {"add", "from", "on", "ref_on"}
+
+
+class SuiteError(ValueError):
+    """An expectation suite file is malformed (unknown type, bad placeholder, ...)."""
+
+
+class _Unresolvable(Exception):
+    """An expectation needs a table or column that is not there."""
+
+
+@dataclass
+class Failure:
+    table: str
+    expectation: str
+    column: str | None
+    critical: bool
+    detail: str
+    examples: list = field(default_factory=list)  # a few failing values/rows
+
+
+@dataclass
+class ValidationReport:
+    success: bool  # no critical failure
+    failures: list[Failure]
+    checked: dict[str, int]  # expectations evaluated per table
+
+    @property
+    def critical_failures(self) -> list[Failure]:
+        return [f for f in self.failures if f.critical]
+
+    def summary(self) -> str:
+        n_critical = len(self.critical_failures)
+        n_warnings = len(self.failures) - n_critical
+        text = (f"{len(self.checked)} tables, {sum(self.checked.values())} expectations, "
+                f"{n_critical} critical failure{'' if n_critical == 1 else 's'}")
+        if n_warnings:
+            text += f", {n_warnings} warning{'' if n_warnings == 1 else 's'}"
+        return text
+
+    def format(self) -> str:
+        lines = [f"Validation {'passed' if self.success else 'FAILED'}: {self.summary()}"]
+        for f in sorted(self.failures, key=lambda f: not f.critical):  # stable: critical first
+            where = f"{f.table}.{f.column}" if f.column else f.table
+            lines.append(f"  [{'CRITICAL' if f.critical else 'warning'}] {where}: {f.expectation}")
+            lines.append(f"      {f.detail}")
+            if f.examples:
+                lines.append(f"      examples: {_show(f.examples)}")
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ suites
+def default_suites_dir() -> Path:
+    """``$PIPELINE_EXPECTATIONS_DIR`` if set, else ``expectations/`` at the repository root."""
+    env = os.environ.get(ENV_SUITES_DIR)
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "expectations"
+
+
+def load_suite(path: Path | str) -> ExpectationSuite:
+    """Build a GX suite from a JSON file, failing loudly on anything GX would drop."""
+    path = Path(path)
+    raw = _read_suite_json(path)
+    built = [_build_expectation(path, raw["name"], i, item)
+             for i, item in enumerate(raw["expectations"])]
+    suite = _gx().ExpectationSuite(name=raw["name"], expectations=built)
+    if len(suite.expectations) != len(raw["expectations"]):
+        raise SuiteError(f"{path}: built {len(suite.expectations)} expectations from "
+                         f"{len(raw['expectations'])} in the file")
+    return suite
+
+
+def _read_suite_json(path: Path) -> dict:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise SuiteError(f"{path}: cannot read suite: {e}") from e
+    if not isinstance(raw, dict) or set(raw) != {"name", "expectations"}:
+        raise SuiteError(f'{path}: a suite is {{"name": ..., "expectations": [...]}}')
+    if not isinstance(raw["name"], str) or not isinstance(raw["expectations"], list):
+        raise SuiteError(f"{path}: name must be a string and expectations a list")
+    seen: dict[str, int] = {}
+    for i, item in enumerate(raw["expectations"]):
+        if not isinstance(item, dict) or not set(item) <= _EXPECTATION_KEYS or "type" not in item:
+            raise SuiteError(f"{path} #{i}: an expectation has keys {sorted(_EXPECTATION_KEYS)}")
+        meta = item.get("meta", {})
+        if not isinstance(meta.get("critical"), bool) or not isinstance(meta.get("why"), str):
+            raise SuiteError(f"{path} #{i} ({item['type']}): meta needs critical (bool) and why (str)")
+        key = json.dumps([item["type"], item.get("kwargs", {})], sort_keys=True)
+        if key in seen:
+            raise SuiteError(f"{path} #{i}: duplicates expectation #{seen[key]}")
+        seen[key] = i
+    return raw
+
+
+def _build_expectation(path: Path, table: str, i: int, item: dict):
+    _gx()  # registers the core expectations
+    from great_expectations.exceptions import ExpectationNotFoundError
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    type_ = item["type"]
+    where = f"{path} #{i} ({type_})"
+    try:
+        get_expectation_impl(type_)
+    except ExpectationNotFoundError as e:
+        raise SuiteError(f"{where}: unknown expectation type") from e
+    kwargs = copy.deepcopy(item.get("kwargs", {}))
+    meta = {**copy.deepcopy(item["meta"]), "index": i}
+    for key, value in list(kwargs.items()):
+        if not (isinstance(value, dict) and REF in value):
+            continue
+        if set(value) != {REF}:
+            raise SuiteError(f"{where}: a placeholder is exactly {{\"$ref\": \"<table>.<column>\"}}")
+        ref_table, ref_column = _parse_ref(where, value[REF])
+        if ref_column in _SCALAR_REFS:
+            kwargs[key] = {"$PARAMETER": f"{ref_table}__{ref_column[1:]}"}
+        elif key == "value_set" and type_ == "expect_column_values_to_be_in_set":
+            source = kwargs["column"]
+            kwargs["column"] = f"{source} not in {value[REF]}"
+            kwargs["value_set"] = []
+            meta["ref"] = {"column": source, "from": value[REF]}
+        else:
+            raise SuiteError(f"{where}: a column $ref is only allowed as the value_set of "
+                             "expect_column_values_to_be_in_set")
+    if "join" in meta:
+        _check_join(where, table, meta["join"])
+    try:
+        return ExpectationConfiguration(type=type_, kwargs=kwargs, meta=meta).to_domain_obj()
+    except Exception as e:  # pydantic or GX validation of kwargs: say which one
+        raise SuiteError(f"{where}: invalid kwargs: {e}") from e
+
+
+def _parse_ref(where: str, ref: Any) -> tuple[str, str]:
+    if not isinstance(ref, str) or "." not in ref:
+        raise SuiteError(f"{where}: $ref must be '<table>.<column>', got {ref!r}")
+    table, column = ref.split(".", 1)
+    if table not in TABLES:
+        raise SuiteError(f"{where}: $ref to unknown table {table!r}")
+    if column not in _SCALAR_REFS and column not in TABLES[table].columns:
+        raise SuiteError(f"{where}: $ref to unknown column {ref!r}")
+    return table, column
+
+
+def _check_join(where: str, table: str, join: Any) -> None:
+    if not isinstance(join, dict) or set(join) != _JOIN_KEYS:
+        raise SuiteError(f"{where}: meta.join has exactly the keys {sorted(_JOIN_KEYS)}")
+    ref_table, ref_column = _parse_ref(where, join["from"])
+    if join["ref_on"] not in TABLES[ref_table].columns:
+        raise SuiteError(f"{where}: join ref_on {join['ref_on']!r} is not a column of {ref_table}")
+    if table in TABLES:
+        if join["on"] not in TABLES[table].columns:
+            raise SuiteError(f"{where}: join on {join['on']!r} is not a column of {table}")
+        if join["add"] in TABLES[table].columns:
+            raise SuiteError(f"{where}: join add {join['add']!r} would shadow a real column")
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_suite(path: str, mtime_ns: int) -> ExpectationSuite:
+    return load_suite(path)
+
+
+def _suite_for(table: str, suites_dir: Path) -> ExpectationSuite:
+    path = suites_dir / f"{table}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"no expectation suite for table {table!r}: {path} "
+                                f"(set {ENV_SUITES_DIR} to the expectations folder)")
+    suite = _cached_suite(str(path), path.stat().st_mtime_ns)
+    if suite.name != table:
+        raise SuiteError(f"{path}: suite is named {suite.name!r}, expected {table!r}")
+    return suite
+
+
+# ------------------------------------------------------------------ GX context
+def _gx():
+    import great_expectations as gx
+    return gx
+
+
+_LOCK = threading.RLock()  # one GX context per process; GX is not thread-safe
+
+
+@functools.lru_cache(maxsize=1)
+def _datasource():
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX hashes every DataFrame below 1 GB into a batch "fingerprint" (a metadata
+    # marker, unused by validation): 1.4 s of the 9 benchmark tables, and far more
+    # for documents with full text. 0 turns the fingerprint off.
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context.data_sources.add_pandas("pipeline_tables")
+
+
+@functools.lru_cache(maxsize=None)
+def _batch_definition(table: str):
+    asset = _datasource().add_dataframe_asset(table)
+    return asset.add_batch_definition_whole_dataframe(table)
+
+
+# ------------------------------------------------------------------ validation
+def validate_tables(tables: Mapping[str, pd.DataFrame],
+                    suites_dir: Path | str | None = None) -> ValidationReport:
+    """Validate every given table against its suite (other tables serve cross-table checks)."""
+    suites_dir = Path(suites_dir) if suites_dir is not None else default_suites_dir()
+    failures: list[Failure] = []
+    checked: dict[str, int] = {}
+    resolver = _Resolver(tables)
+    for name, frame in tables.items():
+        suite = _suite_for(name, suites_dir)
+        failures += _validate_table(name, frame, suite, resolver)
+        checked[name] = len(suite.expectations)
+    return ValidationReport(not any(f.critical for f in failures), failures, checked)
+
+
+def validate_folder(folder: Path | str, suites_dir: Path | str | None = None) -> ValidationReport:
+    """Validate the tables stored under ``folder``: presence, exact columns and types
+    (against schemas.TABLES), then the expectation suites."""
+    folder = Path(folder)
+    failures: list[Failure] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for name, spec in TABLES.items():
+        if not (folder / name).exists():
+            failures.append(Failure(name, "missing_table", None, True,
+                                    f"table {name!r} not found under {folder}"))
+            continue
+        try:
+            schema = read_schema(folder, name)
+            tables[name] = read_table(folder, name)
+        except Exception as e:  # corrupt or empty folder: report, don't crash the gate
+            failures.append(Failure(name, "unreadable_table", None, True,
+                                    f"cannot read {folder / name}: {type(e).__name__}: {e}"))
+            continue
+        failures += _check_columns(spec, schema)
+    report = validate_tables(tables, suites_dir)
+    failures += report.failures
+    checked = {name: report.checked.get(name, 0) for name in TABLES}
+    return ValidationReport(not any(f.critical for f in failures), failures, checked)
+
+
+def _check_columns(spec: TableSpec, schema: pa.Schema) -> list[Failure]:
+    out = []
+    have, want = set(schema.names), set(spec.columns)
+    for column in spec.columns:
+        if column not in have:
+            out.append(Failure(spec.name, "missing_column", column, True,
+                               f"column {column!r} declared in schemas.py is missing"))
+        elif not schema.field(column).type.equals(spec.schema.field(column).type):
+            actual, declared = schema.field(column).type, spec.schema.field(column).type
+            out.append(Failure(spec.name, "column_type", column, True,
+                               f"column {column!r} is {actual}, declared {declared}", [str(actual)]))
+    for column in schema.names:
+        if column not in want:
+            out.append(Failure(spec.name, "extra_column", column, True,
+                               f"column {column!r} is not declared in schemas.py"))
+    return out
+
+
+def _validate_table(name: str, frame: pd.DataFrame, suite: ExpectationSuite,
+                    resolver: _Resolver) -> list[Failure]:
+    failures: list[Failure] = []
+    derived: dict[str, pd.Series] = {}
+    params: dict[str, Any] = {}
+    runnable = []
+    for expectation in suite.expectations:
+        meta = expectation.meta or {}
+        try:
+            for param in expectation.suite_parameter_options:
+                params[param] = resolver.scalar(param)
+            if "ref" in meta:
+                derived[expectation.column] = resolver.dangling(name, meta["ref"])
+            if "join" in meta:
+                derived[meta["join"]["add"]] = resolver.lookup(name, meta["join"])
+        except _Unresolvable as e:
+            failures.append(Failure(name, expectation.expectation_type,
+                                    _column_label(expectation.configuration.kwargs, meta),
+                                    bool(meta.get("critical", True)),
+                                    f"{meta.get('why', '')}: not evaluated: {e}"))
+            continue
+        runnable.append(expectation)
+    if not runnable:
+        return failures
+    data = frame.assign(**derived) if derived else frame
+    # Pass 1 only says pass/fail (GX plans fewer metrics: ~30% faster); pass 2 re-runs
+    # just the failed expectations for counts and example values.
+    verdicts = _run_gx(name, data, runnable, params, "BOOLEAN_ONLY")
+    failed_at = {r.expectation_config.meta["index"] for r in verdicts.results if not r.success}
+    if failed_at:
+        failed = [e for e in runnable if e.meta["index"] in failed_at]
+        details = _run_gx(name, data, failed, params,
+                          {"result_format": "BASIC", "partial_unexpected_count": MAX_EXAMPLES})
+        failures += [_failure(name, r) for r in details.results if not r.success]
+    return failures
+
+
+def _run_gx(name: str, data: pd.DataFrame, expectations: list, params: dict, result_format):
+    gx = _gx()
+    with _LOCK:
+        suite = gx.ExpectationSuite(name=name, expectations=expectations)
+        batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": data})
+        return batch.validate(suite, result_format=result_format, expectation_parameters=params)
+
+
+class _Resolver:
+    """Resolves the cross-table placeholders for one validation run, building each
+    key index (e.g. documents.doc_id) once and each row->key mapping once."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame]):
+        self.tables = tables
+        self._indexes: dict[tuple[str, str], tuple[pd.Index, np.ndarray]] = {}
+        self._positions: dict[tuple[str, str, str, str], np.ndarray] = {}
+
+    def scalar(self, param: str) -> int:
+        table, op = param.split("__", 1)
+        return _SCALAR_REFS["@" + op](len(self._table(table)))
+
+    def dangling(self, name: str, ref: dict) -> pd.Series:
+        """The values of ``ref['column']`` not found in ``ref['from']``; null elsewhere."""
+        table, column = ref["from"].split(".", 1)
+        positions = self._positions_of(name, ref["column"], table, column)
+        values = self.tables[name][ref["column"]]
+        return values.where(positions == -1)
+
+    def lookup(self, name: str, join: dict) -> pd.Series:
+        """``join['from']`` of the referenced row whose ``ref_on`` equals this row's ``on``."""
+        table, column = join["from"].split(".", 1)
+        positions = self._positions_of(name, join["on"], table, join["ref_on"])
+        source = self._column(table, column)
+        rows = self._index(table, join["ref_on"])[1]
+        take = np.full(len(positions), -1)
+        found = positions >= 0
+        take[found] = rows[positions[found]]
+        return pd.Series(source.array.take(take, allow_fill=True), index=self.tables[name].index)
+
+    def _table(self, table: str) -> pd.DataFrame:
+        if table not in self.tables:
+            raise _Unresolvable(f"table {table!r} was not given")
+        return self.tables[table]
+
+    def _column(self, table: str, column: str) -> pd.Series:
+        frame = self._table(table)
+        if column not in frame.columns:
+            raise _Unresolvable(f"table {table!r} has no column {column!r}")
+        return frame[column]
+
+    def _index(self, table: str, column: str) -> tuple[pd.Index, np.ndarray]:
+        """Unique non-null keys of table.column and the row number of each."""
+        if (table, column) not in self._indexes:
+            keys = _as_object(self._column(table, column))
+            keep = ~(keys.isna() | keys.duplicated()).to_numpy()
+            self._indexes[table, column] = (pd.Index(keys[keep], dtype=object),
+                                            np.flatnonzero(keep))
+        return self._indexes[table, column]
+
+    def _positions_of(self, name: str, on: str, table: str, ref_on: str) -> np.ndarray:
+        """For each row of ``name``, the position of its ``on`` among the keys of
+        ``table.ref_on`` (-1: not found)."""
+        key = (name, on, table, ref_on)
+        if key not in self._positions:
+            index = self._index(table, ref_on)[0]
+            if on not in self.tables[name].columns:
+                raise _Unresolvable(f"column {on!r} is missing")
+            self._positions[key] = index.get_indexer(_as_object(self.tables[name][on]))
+        return self._positions[key]
+
+
+def _as_object(values: pd.Series) -> pd.Series:
+    """Keys as an object Series: hashing Python objects is fast, while pandas 3's
+    ``str`` (Arrow) ``isin`` builds one pyarrow scalar per key in Python (~1 s per
+    100k ids). ``dtype=object`` is needed, or pandas 3 infers ``str`` again."""
+    return pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object)
+
+
+def _failure(table: str, result) -> Failure:
+    config = result.expectation_config
+    meta, kwargs = config.meta or {}, config.kwargs
+    why = meta.get("why", "")
+    error = _exception_message(result.exception_info)
+    res = result.result or {}
+    examples: list = []
+    if error:
+        detail = f"{why}: could not be evaluated: {error}"
+    elif "unexpected_count" in res:
+        detail = f"{why}: {res['unexpected_count']} of {res.get('element_count')} rows fail"
+        if "ref" in meta:
+            detail += f" (values not found in {meta['ref']['from']})"
+        examples = [_plain(v) for v in res.get("partial_unexpected_list") or []][:MAX_EXAMPLES]
+    else:
+        bounds = {k: kwargs[k] for k in ("min_value", "max_value") if kwargs.get(k) is not None}
+        detail = f"{why}: observed {res.get('observed_value')!r}, expected {bounds}"
+        examples = [_plain(res.get("observed_value"))]
+    return Failure(table, config.type, _column_label(kwargs, meta),
+                   bool(meta.get("critical", True)), detail, examples)
+
+
+def _column_label(kwargs: Mapping[str, Any], meta: Mapping[str, Any]) -> str | None:
+    if "ref" in meta:
+        return meta["ref"]["column"]
+    if "column" in kwargs:
+        return kwargs["column"]
+    if "column_list" in kwargs:
+        return ", ".join(kwargs["column_list"])
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']}, {kwargs['column_B']}"
+    return None
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX nests exception info either flat or keyed by metric id."""
+    if not isinstance(info, dict):
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info["raised_exception"] else None
+    for value in info.values():
+        message = _exception_message(value)
+        if message:
+            return message
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """Example values as plain JSON-friendly Python (numpy scalars, NaN, timestamps)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if type(value).__module__ == "numpy":
+        if "datetime64" in type(value).__name__:
+            return None if pd.isna(value) else str(value)
+        value = value.item()
+        return None if isinstance(value, float) and math.isnan(value) else value
+    return value
+
+
+def _show(examples: list) -> str:
+    return json.dumps(examples, default=str, ensure_ascii=False)
