@@ -42,7 +42,9 @@ def _adverse(outcome: str) -> bool:
 
 
 def _is_null(c) -> bool:
-    """A claim that denies an effect: "no effect on X", "does not cause X"."""
+    """A claim that denies an effect: "no effect on X", "does not cause X", "non-addictive"."""
+    if c.predicate == "safe":
+        return c.polarity == "affirmed"
     return c.predicate == "no_effect" or c.polarity == "negated"
 
 
@@ -52,7 +54,7 @@ def _is_numeric(c) -> bool:
 
 def _safety_role(c) -> str | None:
     """'safe' for safety assertions, 'harm' for asserted harms, None otherwise."""
-    if c.predicate == "safe":
+    if c.predicate == "safe" and c.outcome_norm in GENERIC_ADVERSE:
         return "safe" if c.polarity == "affirmed" else "harm"
     if c.outcome_norm in GENERIC_ADVERSE:
         return "safe" if _is_null(c) else ("harm" if c.direction > 0 else None)
@@ -68,10 +70,9 @@ def comparable_groups(claims: pd.DataFrame) -> dict[tuple, list]:
         if _is_numeric(c):
             groups[("numeric", c.subject_norm, c.outcome_norm)].append(c)
             continue
-        role = _safety_role(c)
-        if role is not None and (c.predicate == "safe" or c.outcome_norm in GENERIC_ADVERSE or role == "harm"):
+        if _safety_role(c) is not None:
             groups[("safety", c.subject_norm, "safety")].append(c)
-        if c.predicate != "safe" and c.outcome_norm not in GENERIC_ADVERSE and c.predicate != "interacts_with":
+        if c.outcome_norm not in GENERIC_ADVERSE and c.predicate != "interacts_with":
             groups[("outcome", c.subject_norm, c.outcome_norm)].append(c)
         if pd.notna(c.dose_level) and (pd.notna(c.dose_min) or pd.notna(c.dose_max)):
             groups[("dose_label", c.subject_norm, c.dose_min, c.dose_max, c.dose_unit)].append(c)
@@ -206,6 +207,15 @@ def judge(kind: str, a, b) -> tuple[str, str | None, str]:
     return "contradiction", None, f"{head}; {cond}"
 
 
+def _pair_outcome(key: tuple, a, b) -> str:
+    if key[0] == "safety":  # the harm's outcome ("safe" vs "may cause liver damage" -> liver_damage)
+        harm = a if _safety_role(a) == "harm" else b
+        return harm.outcome_norm
+    if key[0] == "dose_label":
+        return "dose_label"
+    return key[2]
+
+
 def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """All conflicting comparable pairs among non-repeated claim mentions."""
     cluster = dict(zip(documents["doc_id"], documents["cluster_id"]))
@@ -239,7 +249,7 @@ def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
                 "scope": "intra_document" if same_doc else "cross_document",
                 "kind": kind, "verdict": verdict,
                 "subject_norm": a.subject_norm,
-                "outcome_norm": key[2] if key[0] in ("outcome", "safety", "numeric") else "dose_label",
+                "outcome_norm": _pair_outcome(key, a, b),
                 "separating_condition": sep,
                 "same_cluster": (not same_doc) and cluster.get(a.doc_id) == cluster.get(b.doc_id),
                 "explanation": explanation,

@@ -41,6 +41,10 @@ NP_STOP = frozenset({
     "among", "between", "up", "it", "they", "this", "these", "those", "throughout", "toward", "towards",
     "against", "upon", "beyond", "despite", "along", "whose", "its", "their",
 })
+# Words that make a clause about taking the document's subject ("a low dose of 300 mg", "long-term use", "quitting").
+USE_HEADS = frozenset({"dose", "doses", "dosage", "dosages", "amount", "amounts", "use", "usage", "intake", "supplementation",
+                       "serving", "servings", "cup", "cups", "mg", "g", "grams", "milligrams", "mcg", "quitting",
+                       "stopping", "taking", "using", "consuming", "mixing", "combining"})
 COORD = frozenset({"and", "or", ",", "as well as", "plus", "along"})
 PEOPLE_OR_PRONOUNS = frozenset({"he", "she", "we", "i", "you", "they", "them", "us", "one", "there",
                                 "which", "that", "who", "what", "this", "these", "those", "here"})
@@ -152,7 +156,9 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
         hit = lex.subjects.match_at(words, i)
         if hit:
             if hit[1] == doc_subject or not _is_modifier(words, i + hit[0], lex):
-                best = ("term", i, i + hit[0], hit[1])
+                # "The caffeine in green tea extract raises ...": the head is the first term
+                if not (best and best[0] == "term" and best[2] + 1 == i and words[i - 1] in ("in", "of", "from", "within", "inside")):
+                    best = ("term", i, i + hit[0], hit[1])
             i += hit[0]
             continue
         w = words[i]
@@ -193,6 +199,9 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
     # a subject term after the cue ("... when using kratom")
     for s, e, canon in lex.subjects.find_all(words[cue:]):
         return info.text[toks[cue + s].start:toks[cue + e - 1].end], canon
+    # "A moderate dose of 300 mg reduces ...", "Long-term use may cause ...": the document's subject
+    if doc_subject and any(w in USE_HEADS for w in words[lo:cue]):
+        return "", doc_subject
     # the noun phrase right before the cue (generic subjects)
     j = cue - 1
     while j >= lo and (words[j] in lex.transparent or lex.modality.match_at(words, j)
@@ -209,6 +218,9 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
     at_clause_start = start == lo or all(w in ("the", "a", "an", ",") for w in words[lo:start])
     if start < end and at_clause_start:
         phrase_words = [w for w in words[start:end] if w not in ("the", "a", "an", "of")]
+        if phrase_words and doc_subject and phrase_words[-1] in lex.anaphor_nouns:
+            # "Gummies may cause ...", "A moderate dose ... reduces": the document's subject
+            return info.text[toks[start].start:toks[end - 1].end], doc_subject
         if phrase_words and not (set(phrase_words) & lex.experiencers) and phrase_words[-1] not in GENERIC_HEADS:
             written = info.text[toks[start].start:toks[end - 1].end]
             return written, "_".join(phrase_words)
@@ -231,6 +243,14 @@ def _skip(words: list[str], i: int, lex: Lexicon, limit: int) -> int:
     return i
 
 
+def _comparative_sign(words: list[str], lo: int, hi: int, lex: Lexicon) -> int:
+    """-1 when the skipped words before an object say "less"/"fewer" ("feel less anxious")."""
+    sign = 1
+    for w in words[lo:hi]:
+        sign *= -1 if lex.comparatives.get(w, 1) < 0 else 1
+    return sign
+
+
 def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool = False
                   ) -> tuple[list[tuple[int, int, str, int]], int]:
     """Objects after token ``i``: list of (start, end, outcome_norm, sign), and the end index.
@@ -241,7 +261,9 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
     words, n = info.words, len(info.words)
     objects = []
     while True:
+        before = i
         i = _skip(words, i, lex, n)
+        flip = _comparative_sign(words, before, i, lex)
         if i >= n:
             break
         # skip a leading experience/develop verb ("the risk of developing X")
@@ -279,7 +301,7 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
                         or content[0] in PEOPLE_OR_PRONOUNS or content[0] in lex.experiencers:
                     break
                 outcome = ("_".join(content), 1)
-            objects.append((start, end, outcome[0], outcome[1]))
+            objects.append((start, end, outcome[0], outcome[1] * flip))
         else:
             break
         # coordination: another object (not another cue) follows
@@ -486,6 +508,19 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 consumed = obj_end
                 continue
             phrase = " ".join(words[chain[-1][0]:chain[-1][1]])
+            if cls == "interact":
+                # "interacts with alcohol and sleeping pills": a drug-interaction claim whatever the partner
+                obj_s = _skip(words, last_end, lex, len(words))
+                obj_e = obj_s
+                while obj_e < len(words) and (words[obj_e].isalnum() or "-" in words[obj_e] or words[obj_e] in ("and", "or", ",")) \
+                        and words[obj_e] not in NP_STOP and obj_e - obj_s < 8:
+                    obj_e += 1
+                while obj_e > obj_s and words[obj_e - 1] in ("and", "or", ","):
+                    obj_e -= 1
+                if obj_e > obj_s:
+                    claims.append(_make(info, s, s, obj_e, obj_s, obj_e, "interacts_with", "drug_interactions", 0, lex, doc_subject))
+                    consumed = obj_e
+                continue
             objects, obj_end = _read_objects(info, last_end, lex, open_object=phrase in lex.open_object)
             if not objects:
                 continue
@@ -498,6 +533,30 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                         continue
                     seen_dirs.add((canon, d))
                     claims.append(_make(info, s, cs, oe, os_, oe, pred, canon, d, lex, doc_subject))
+        elif kind == "help":
+            # "helps you drift off" (an outcome follows) vs "helps reduce" (a cue follows: transparent)
+            j = _skip(words, e, lex, len(words))
+            if j < len(words) and lex.cues.match_at(words, j) and not lex.outcomes.match_at(words, j):
+                continue
+            objects, obj_end = _read_objects(info, e, lex)
+            if not objects:
+                continue
+            consumed = obj_end
+            for os_, oe, canon, sign in objects:
+                pred, d = _direction("improve", canon, sign, lex)
+                claims.append(_make(info, s, s, oe, os_, oe, pred, canon, d, lex, doc_subject))
+        elif kind == "postverb":
+            # "Mild stomach upset and diarrhea can occur at higher doses": outcomes precede the verb
+            clause = info.clause_of[s]
+            lo = s
+            while lo > 0 and info.clause_of[lo - 1] == clause:
+                lo -= 1
+            for os_, oe, (canon, sign) in lex.outcomes.find_all(words[lo:s]):
+                os_, oe = os_ + lo, oe + lo
+                if any(cs <= os_ < ce for cs, ce, _ in cues if cs < s):
+                    continue
+                pred, d = _direction(payload, canon, sign, lex)
+                claims.append(_make(info, os_, os_, e, os_, oe, pred, canon, d, lex, doc_subject, outcome_first=True))
         elif kind == "postfix":
             # "pain relief", "insomnia management": the outcome precedes the noun
             j = s
@@ -517,12 +576,16 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             if kind == "property" and not _is_property_use(words, s, e, lex):
                 continue
             canon, d = payload
+            if kind == "property_neg" and int(d) > 0 and lex.outcome_info.get(canon, {}).get("adverse"):
+                # "non-addictive": a safety claim about that harm
+                claims.append(_make(info, s, s, e, s, e, "safe", canon, 0, lex, doc_subject))
+                continue
             claims.append(_make(info, s, s, e, s, e, "has_property", canon, int(d), lex, doc_subject,
                                 force_negated=(kind == "property_neg")))
         elif kind == "safe":
             if payload == 1 and not _safe_use(words, s, e, lex):
                 continue
-            c = _make(info, s, s, e, s, e, "safe", "safety", 0, lex, doc_subject,
+            c = _make(info, s, s, e, s, e, "safe", "side_effects", 0, lex, doc_subject,
                       force_negated=(payload == -1))
             if c:
                 claims.append(c)
@@ -535,15 +598,48 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 consumed = obj_end
             else:
                 # "no side effects", "free of side effects"
-                claims.append(_make(info, s, s, e, s + 1, e, "no_effect", "side_effects", 0, lex, doc_subject, negate=False))
+                claims.append(_make(info, s, s, e, s + 1, e, "safe", "side_effects", 0, lex, doc_subject, negate=False))
+        elif kind == "no_risk":
+            # "no risk of dependence", "no potential for abuse": safe with respect to that harm
+            objects, obj_end = _read_objects(info, e, lex)
+            for os_, oe, canon, _sign in objects:
+                claims.append(_make(info, s, s, oe, os_, oe, "safe", canon, 0, lex, doc_subject, negate=False))
+            if objects:
+                consumed = obj_end
     # "without <adverse outcome>": no effect on it ("relief without cognitive impairment")
     claims.extend(_without_claims(info, lex, doc_subject, cues))
     claims.extend(_numeric_claims(info, quantity_hits, lex, doc_subject))
-    return [_attach_conditions(c, info) if c.predicate != "has_property" or c.value_unit is None else c
-            for c in claims if c is not None]
+    out, seen = [], set()
+    for c in claims:
+        if c is None:
+            continue
+        key = (c.subject_norm, c.outcome_norm, c.direction, c.polarity, c.predicate == "has_property" and c.value_unit is not None)
+        if key in seen:
+            continue  # one claim per sentence and key ("calming, relaxing effect")
+        seen.add(key)
+        if c.value_unit is None:
+            _attach_conditions(c, info)
+        out.append(c)
+    out.extend(_max_safe_dose(out, info, lex, seen))
+    return out
+
+
+def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen: set) -> list[Claim]:
+    """ "Up to 400 mg a day is safe": a safe claim with an upper-bound dose states the maximum dose."""
+    out = []
+    for c in claims:
+        if c.predicate == "safe" and c.polarity == "affirmed" and c.dose_min is None and c.dose_max is not None \
+                and c.dose_unit == "mg" and (c.subject_norm, "max_daily_dose", 0, "affirmed", True) not in seen:
+            seen.add((c.subject_norm, "max_daily_dose", 0, "affirmed", True))
+            out.append(replace(c, predicate="has_property", outcome_norm="max_daily_dose", outcome=c.condition,
+                               value_min=None, value_max=c.dose_max, value_unit="mg", dose_min=None,
+                               dose_max=None, dose_unit=None, dose_level=None, condition=""))
+    return out
 
 
 def _safe_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
+    if words[s] == "safely":
+        return True
     nxt = words[e] if e < len(words) else ""
     if nxt in ("to", "for") or words[e:e + 2] == ["and", "effective"]:
         return True
@@ -554,6 +650,11 @@ def _safe_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
                                   "entirely", "usually", "typically", "considered", "largely", "fairly", "100%",
                                   "extremely", "remarkably", "not", "always", "a", "also", "often"}:
         k -= 1
+    # an adjective list: "is cheap, safe and non-addictive"
+    steps = 0
+    while k >= 0 and steps < 4 and (words[k] in (",", "and") or (words[k].isalpha() and not lex.copulas.match_at(words, k))):
+        k -= 1
+        steps += 1
     return k >= 0 and (lex.copulas.match_at(words, k) is not None or words[k] in ("is", "are", "be", "considered", "as", "'s"))
 
 
@@ -611,8 +712,15 @@ def _numeric_claims(info: _SentenceInfo, hits, lex: Lexicon, doc_subject) -> lis
 
 def _make(info: _SentenceInfo, anchor: int, cue: int, end_tok: int, out_s: int, out_e: int,
           predicate: str, outcome_norm: str, direction: int, lex: Lexicon, doc_subject: str | None,
-          negate: bool = True, force_negated: bool = False) -> Claim | None:
-    subj = _subject_before(info, anchor, lex, doc_subject)
+          negate: bool = True, force_negated: bool = False, outcome_first: bool = False) -> Claim | None:
+    if outcome_first:
+        # the outcome is the grammatical subject ("Stomach upset can occur"): the claim is about
+        # a subject term elsewhere in the sentence, or the document's subject
+        terms = [(s_, e_, c_) for s_, e_, c_ in lex.subjects.find_all(info.words)]
+        subj = (info.text[info.tokens[terms[0][0]].start:info.tokens[terms[0][1] - 1].end], terms[0][2]) if terms \
+            else (("", doc_subject) if doc_subject else None)
+    else:
+        subj = _subject_before(info, anchor, lex, doc_subject)
     if subj is None:
         return None
     toks = info.tokens

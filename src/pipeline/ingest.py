@@ -336,7 +336,8 @@ def _classify(name: str) -> tuple[str, bool] | str:
 
 def _ingest_entry(path: Path, rel: str, st: os.stat_result, max_bytes: int) -> Iterator[RawDoc | Reject]:
     if not stat.S_ISREG(st.st_mode):
-        kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device or special file"
+        kind = ("FIFO" if stat.S_ISFIFO(st.st_mode)
+                else "socket" if stat.S_ISSOCK(st.st_mode) else "device or special file")
         yield Reject(rel, "", "special_file", f"{kind}; not opened", 0)
         return
     size = st.st_size
@@ -425,14 +426,16 @@ def _decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
             try:
                 text = data.decode(name)
             except UnicodeDecodeError as exc:
-                raise _Rejected("undecodable", f"{name} BOM but invalid {name} at byte {exc.start}: {exc.reason}") from None
+                detail = f"{name} BOM but invalid {name} at byte {exc.start}: {exc.reason}"
+                raise _Rejected("undecodable", detail) from None
             return _check_control_chars(text), name
     wide = _sniff_wide_encoding(data)
     if wide is not None:
         try:
             text = data.decode(wide)
         except UnicodeDecodeError as exc:
-            raise _Rejected("undecodable", f"looks like {wide} but is invalid at byte {exc.start}: {exc.reason}") from None
+            detail = f"looks like {wide} but is invalid at byte {exc.start}: {exc.reason}"
+            raise _Rejected("undecodable", detail) from None
         return _check_control_chars(text), wide
 
     _check_binary(data)
@@ -723,28 +726,31 @@ def _jsonl_record(rel: str, lineno: int, line: str, encoding: str, n_bytes: int)
     except RecursionError:
         return Reject(rel, record, "invalid_json", f"line {lineno}: nested too deeply", n_bytes)
     if not isinstance(obj, dict):
-        return Reject(rel, record, "wrong_type", f"line {lineno}: expected a JSON object, got {_json_type(obj)}", n_bytes)
+        detail = f"line {lineno}: expected a JSON object, got {_json_type(obj)}"
+        return Reject(rel, record, "wrong_type", detail, n_bytes)
     text = obj.get("text")
     if text is None:
         detail = "'text' is null" if "text" in obj else "no 'text' field"
         return Reject(rel, record, "missing_text", f"line {lineno}: {detail}", n_bytes)
     if not isinstance(text, str):
-        return Reject(rel, record, "wrong_type", f"line {lineno}: 'text' is {_json_type(text)}, expected string", n_bytes)
+        detail = f"line {lineno}: 'text' is {_json_type(text)}, expected string"
+        return Reject(rel, record, "wrong_type", detail, n_bytes)
     if not text.strip():
         return Reject(rel, record, "missing_text", f"line {lineno}: 'text' is blank", n_bytes)
     fields = {}
     for key in ("url", "title", "published"):
         value = obj.get(key)
         if value is not None and not isinstance(value, str):
-            return Reject(rel, record, "wrong_type", f"line {lineno}: '{key}' is {_json_type(value)}, expected string or null", n_bytes)
+            detail = f"line {lineno}: '{key}' is {_json_type(value)}, expected string or null"
+            return Reject(rel, record, "wrong_type", detail, n_bytes)
         fields[key] = value if value and value.strip() else None
     for key, value in (("text", text), *fields.items()):
         if value is not None:
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as exc:
-                return Reject(rel, record, "undecodable",
-                              f"line {lineno}: lone surrogate {value[exc.start]!r} in '{key}' at char {exc.start}", n_bytes)
+                detail = f"line {lineno}: lone surrogate {value[exc.start]!r} in '{key}' at char {exc.start}"
+                return Reject(rel, record, "undecodable", detail, n_bytes)
     return RawDoc(rel, record, text, fields["url"], fields["title"], fields["published"], "jsonl", encoding, n_bytes)
 
 
@@ -799,7 +805,8 @@ def _iter_warc(path: Path, rel: str, size: int, max_bytes: int) -> Iterator[RawD
 
 
 def _corrupt_warc(rel: str, n_ok: int, why: str) -> Reject:
-    return Reject(rel, f"record:{n_ok + 1}", "corrupt_warc", f"after {n_ok} complete records: {why}; rest of file skipped", 0)
+    detail = f"after {n_ok} complete records: {why}; rest of file skipped"
+    return Reject(rel, f"record:{n_ok + 1}", "corrupt_warc", detail, 0)
 
 
 def _drain_and_check(rec) -> str | None:

@@ -133,6 +133,7 @@ class Lexicon:
     disjoint: frozenset[frozenset[str]]
     quantities: PhraseMatcher
     open_object: frozenset[str]
+    comparatives: Mapping[str, int]
     effect_classes: Mapping[str, Mapping[str, Any]]
 
 
@@ -150,6 +151,8 @@ def load_lexicon() -> Lexicon:
 
     cue_entries: list[tuple[str, Any]] = []
     # Order = priority for identical phrases.
+    for phrase in eff["safe"]["no_risk_phrases"]:
+        cue_entries.append((phrase, ("no_risk", None)))
     for phrase in eff["safe"]["no_effect_phrases"]:
         cue_entries.append((phrase, ("no_effect", None)))
     for phrase in eff["safe"]["adjectives"]:
@@ -169,6 +172,11 @@ def load_lexicon() -> Lexicon:
     for cls, nouns in eff["postfix_nouns"].items():
         for noun in nouns:
             cue_entries.append((noun, ("postfix", cls)))
+    for cls, verbs in eff["postfix_verbs"].items():
+        for verb in verbs:
+            cue_entries.append((verb, ("postverb", cls)))
+    for phrase in eff["help_words"]:
+        cue_entries.append((phrase, ("help", "improve")))
 
     outcome_entries = []
     for canon, info in out["outcomes"].items():
@@ -210,5 +218,6 @@ def load_lexicon() -> Lexicon:
         disjoint=frozenset(frozenset(p) for p in cond["disjoint"]),
         quantities=PhraseMatcher((p, q) for q, ps in quantities.items() for p in ps),
         effect_classes=_freeze(eff["classes"]),
+        comparatives=_freeze(eff["comparatives"]),
         open_object=frozenset(f for v in eff["open_object_verbs"] for f in inflections(v, eff["irregular"])),
     )

@@ -22,7 +22,7 @@ from pipeline.lexicon import load_lexicon
 from pipeline.normalize import fold_for_hash, normalize, raw_span
 from pipeline.segment import segment
 
-MIN_CONFIDENCE_NON_ENGLISH = 0.0  # any confident non-English detection rejects
+UND_REJECT_WORDS = 50  # a text this long with no recognisable language is not English
 CAPITALISED = re.compile(r"^[A-Z0-9]")
 
 
@@ -62,6 +62,9 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime) -> Processed
     if not text:
         return Reject(raw.source_path, raw.record, "empty_file", "no text left after normalization", raw.size_bytes)
     lang, confidence = detect_language(text)
+    if lang == "und" and len(text.split()) >= UND_REJECT_WORDS:
+        return Reject(raw.source_path, raw.record, "not_english",
+                      "language undetermined on a long text (no English function words)", raw.size_bytes)
     if lang not in ("en", "und"):
         return Reject(raw.source_path, raw.record, "not_english",
                       f"detected language '{lang}' (confidence {confidence:.2f})", raw.size_bytes)

@@ -50,7 +50,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -272,15 +272,25 @@ def _batch_definition(table: str):
 
 # ------------------------------------------------------------------ validation
 def validate_tables(tables: Mapping[str, pd.DataFrame],
-                    suites_dir: Path | str | None = None) -> ValidationReport:
-    """Validate every given table against its suite (other tables serve cross-table checks)."""
+                    suites_dir: Path | str | None = None, *,
+                    only: Iterable[str] | None = None) -> ValidationReport:
+    """Validate the given tables against their suites.
+
+    Every table in ``tables`` is validated, unless ``only`` names a subset: the
+    others then serve only as references for cross-table checks (e.g. validate
+    ``claims`` right after extraction, with ``documents`` and ``sentences`` given).
+    """
     suites_dir = Path(suites_dir) if suites_dir is not None else default_suites_dir()
+    names = list(tables) if only is None else list(only)
+    unknown = [n for n in names if n not in tables]
+    if unknown:
+        raise KeyError(f"only= names tables that were not given: {unknown}")
     failures: list[Failure] = []
     checked: dict[str, int] = {}
     resolver = _Resolver(tables)
-    for name, frame in tables.items():
+    for name in names:
         suite = _suite_for(name, suites_dir)
-        failures += _validate_table(name, frame, suite, resolver)
+        failures += _validate_table(name, tables[name], suite, resolver)
         checked[name] = len(suite.expectations)
     return ValidationReport(not any(f.critical for f in failures), failures, checked)
 

@@ -129,22 +129,26 @@ _CLOSER_PERIOD = re.compile(r"[)\]\"']\.[ \t]+[A-Za-z0-9]\S*\Z")
 _QUESTION_EXCLAMATION = re.compile(r"[?!][ \t]+[A-Za-z0-9]\S*\Z")
 
 
-class _FastPunkt(PunktSentenceTokenizer):
-    """Punkt with a shortcut for the three commonest candidate contexts; same output.
+_DOTTED_INITIALS = re.compile(r"(?:[^\W\d_]\.){2,}")
 
-    ``text_contains_sentbreak`` receives "<previous word><. ? !><following text>".
-    Punkt tokenizes it and says True when a token marked as a sentence break is
-    followed by another token. Without building tokens we know that this holds for
-    * "word? Next" and "word! Next": '?' and '!' are always tokens of their own and
-      always sentence breaks;
-    * "(word). Next": after a closing bracket or quote the '.' is a token of its own,
-      a sentence break, unless "." starts a learned collocation;
-    * "word. Next" with an alphabetic word of two or more letters that is not an
-      abbreviation (initials and numbers have other rules) and does not start a
-      learned collocation.
-    Everything else goes to Punkt itself.
+
+class _HealthPunkt(PunktSentenceTokenizer):
+    """Punkt that treats every dotted acronym ("M.M.", "F.D.A.", "U.K.") as an abbreviation.
+
+    Plain Punkt knows only the abbreviations it is given, so it ends a sentence
+    after "by Dr. M.M." or "the F.D.A." whatever follows. As abbreviations they
+    still end a sentence when the next word is a known sentence starter or is
+    capitalised only at sentence starts ("...in the U.S. The..."), as "U.S." does.
     """
 
+    def _first_pass_annotation(self, aug_tok) -> None:
+        super()._first_pass_annotation(aug_tok)
+        if aug_tok.sentbreak and aug_tok.period_final and _DOTTED_INITIALS.fullmatch(aug_tok.tok):
+            aug_tok.sentbreak = False
+            aug_tok.abbr = True
+
+
+class _FastPunkt(_HealthPunkt):
     def __init__(self, params: PunktParameters):
         super().__init__(params)
         self._collocation_heads = frozenset(first for first, _ in params.collocations)
@@ -192,7 +196,7 @@ def build_tokenizer(
         params.ortho_context = MappingProxyType(_ZeroDefault())
     params.abbrev_types = frozenset(abbrev_types)
     params.collocations = frozenset(collocation_pairs)
-    return _FastPunkt(params) if fast else PunktSentenceTokenizer(params)
+    return _FastPunkt(params) if fast else _HealthPunkt(params)
 
 
 _TOKENIZER = build_tokenizer()
