@@ -72,7 +72,7 @@ def comparable_groups(claims: pd.DataFrame) -> dict[tuple, list]:
             continue
         if _safety_role(c) is not None:
             groups[("safety", c.subject_norm, "safety")].append(c)
-        if c.outcome_norm not in GENERIC_ADVERSE and c.predicate != "interacts_with":
+        if c.outcome_norm not in GENERIC_ADVERSE:
             groups[("outcome", c.subject_norm, c.outcome_norm)].append(c)
         if pd.notna(c.dose_level) and (pd.notna(c.dose_min) or pd.notna(c.dose_max)):
             groups[("dose_label", c.subject_norm, c.dose_min, c.dose_max, c.dose_unit)].append(c)
@@ -113,6 +113,8 @@ def _conflict(group_key: tuple, a, b) -> str | None:
         return None
     if null_a or null_b:
         null, other = (a, b) if null_a else (b, a)
+        if null.predicate == other.predicate == "interacts_with":
+            return "negation"  # "no known interactions" vs "interacts with blood thinners"
         if other.direction == 0:
             return None
         if null.predicate != "no_effect" and null.direction != other.direction:

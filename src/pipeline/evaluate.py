@@ -64,6 +64,7 @@ class Result:
     false_claims: list
     missed_pairs: list
     false_pairs: list
+    wrong_pairs: list
     by_kind: dict
 
 
@@ -104,7 +105,9 @@ def evaluate(gold: Gold, output: Path) -> Result:
         if cand.empty:
             missed.append(gc)
             continue
-        hit = cand.iloc[0]
+        # among equal keys, the mention agreeing on most qualifiers
+        agree = sum((cand[f] == gc.get(f)).astype(int) for f in ("predicate", "polarity", "modality", "attribution"))
+        hit = cand.loc[agree.idxmax()]
         used.add(hit["claim_id"])
         for f in CLAIM_FIELDS:
             g_val = gc.get(f if not f.startswith("dose_m") else f + "_mg")
@@ -125,7 +128,7 @@ def evaluate(gold: Gold, output: Path) -> Result:
     found: set[str] = set()
     pf_hits = {f: [0, 0] for f in ("kind", "verdict", "scope")}
     kinds: dict[str, list[int]] = {}
-    missed_pairs = []
+    missed_pairs, wrong = [], []
     for gp in gold.contradictions:
         ca = set(candidates(gp["a"]["doc"], gp["a"]["evidence"])["claim_id"])
         cb = set(candidates(gp["b"]["doc"], gp["b"]["evidence"])["claim_id"])
@@ -148,6 +151,8 @@ def evaluate(gold: Gold, output: Path) -> Result:
         for f in pf_hits:
             pf_hits[f][0] += int(hit[f] == gp[f])
             pf_hits[f][1] += 1
+        if hit["kind"] != gp["kind"] or hit["verdict"] != gp["verdict"]:
+            wrong.append((gp, hit.to_dict()))
     false_pairs = live[~live["pair_id"].isin(found)]
     for kind, n in false_pairs["kind"].value_counts().items():
         kinds.setdefault(kind, [0, 0, 0])[2] += int(n)
@@ -158,7 +163,7 @@ def evaluate(gold: Gold, output: Path) -> Result:
         claim_fields={f: (h / n if n else 1.0) for f, (h, n) in field_hits.items()},
         pair_fields={f: (h / n if n else 1.0) for f, (h, n) in pf_hits.items()},
         missed_claims=missed, false_claims=false_claims.to_dict("records"),
-        missed_pairs=missed_pairs, false_pairs=false_pairs.to_dict("records"),
+        missed_pairs=missed_pairs, false_pairs=false_pairs.to_dict("records"), wrong_pairs=wrong,
         by_kind=by_kind,
     )
 
@@ -181,6 +186,9 @@ def format_report(r: Result, show_errors: bool = True, limit: int = 40) -> str:
         lines += [f"   {p['kind']}/{p['verdict']} {p['subject_norm']}/{p.get('outcome_norm')}: "
                   f"{p['a']['doc']} '{p['a']['evidence']}' vs {p['b']['doc']} '{p['b']['evidence']}'"
                   for p in r.missed_pairs[:limit]]
+        lines.append(f"-- found with a different kind or verdict ({len(r.wrong_pairs)})")
+        lines += [f"   gold {g['kind']}/{g['verdict']} got {p['kind']}/{p['verdict']}: {p['explanation']}"
+                  for g, p in r.wrong_pairs[:limit]]
         lines.append(f"-- false contradictions ({len(r.false_pairs)})")
         lines += [f"   {p['kind']}/{p['verdict']} {p['explanation']}" for p in r.false_pairs[:limit]]
     return "\n".join(lines)

@@ -352,12 +352,12 @@ def _modality(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
 
 def _attribution(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
     words = info.words
-    clause = info.clause_of[cue]
     label = "author"
     for s, e, lab in lex.attribution.find_all(words[:cue]):
-        if lab == "contested" and info.clause_of[s] == clause:
-            return "contested"
         if lab == "contested":
+            # "Contrary to claims that X causes Y, ...": the disputed claim runs to the next comma
+            if "," not in words[e:cue] and ";" not in words[e:cue]:
+                return "contested"
             continue
         label = lab
     return label
@@ -556,7 +556,7 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 if any(cs <= os_ < ce for cs, ce, _ in cues if cs < s):
                     continue
                 pred, d = _direction(payload, canon, sign, lex)
-                claims.append(_make(info, os_, os_, e, os_, oe, pred, canon, d, lex, doc_subject, outcome_first=True))
+                claims.append(_make(info, os_, s, e, os_, oe, pred, canon, d, lex, doc_subject, outcome_first=True))
         elif kind == "postfix":
             # "pain relief", "insomnia management": the outcome precedes the noun
             j = s
@@ -698,10 +698,13 @@ def _numeric_claims(info: _SentenceInfo, hits, lex: Lexicon, doc_subject) -> lis
         if not after:
             continue
         a = min(after, key=lambda a: abs(a.start - pos))
-        c = _make(info, s, s, e, s, e, "has_property", quantity, 0, lex, doc_subject)
+        c = _make(info, s, s, e, s, e, "has_property", quantity, 0, lex, doc_subject, outcome_first=True)
         if c is None:
             continue
-        c.value_min, c.value_max = (round(a.lo, 4) if a.lo is not None else None), (round(a.hi, 4) if a.hi is not None else None)
+        # the stated number is the value even after "up to" / "more than" (a maximum dose of 10 mg is 10 mg)
+        lo = a.lo if a.lo is not None else a.hi
+        hi = a.hi if a.hi is not None else a.lo
+        c.value_min, c.value_max = round(lo, 4), round(hi, 4)
         c.value_unit = "h" if kinds[quantity] == "time" else "mg"
         c.end = max(c.end, a.end)
         c.effect = info.text[c.start:c.end]
@@ -716,7 +719,8 @@ def _make(info: _SentenceInfo, anchor: int, cue: int, end_tok: int, out_s: int, 
     if outcome_first:
         # the outcome is the grammatical subject ("Stomach upset can occur"): the claim is about
         # a subject term elsewhere in the sentence, or the document's subject
-        terms = [(s_, e_, c_) for s_, e_, c_ in lex.subjects.find_all(info.words)]
+        terms = [(s_, e_, c_) for s_, e_, c_ in lex.subjects.find_all(info.words)
+                 if c_ == doc_subject or not _is_modifier(info.words, e_, lex)]
         subj = (info.text[info.tokens[terms[0][0]].start:info.tokens[terms[0][1] - 1].end], terms[0][2]) if terms \
             else (("", doc_subject) if doc_subject else None)
     else:
@@ -726,12 +730,13 @@ def _make(info: _SentenceInfo, anchor: int, cue: int, end_tok: int, out_s: int, 
     toks = info.tokens
     start, end = toks[anchor].start, toks[end_tok - 1].end
     polarity = "negated" if force_negated else (_polarity(info, anchor, lex) if negate else "affirmed")
+    hedge_at = max(anchor, cue)  # "Stomach upset can occur": the hedge sits before the verb
     return Claim(
         subject=subj[0], subject_norm=subj[1],
         effect=info.text[start:end], predicate=predicate,
         outcome=info.text[toks[out_s].start:toks[out_e - 1].end], outcome_norm=outcome_norm,
         direction=direction, polarity=polarity,
-        modality=_modality(info, anchor, lex), attribution=_attribution(info, anchor, lex),
+        modality=_modality(info, hedge_at, lex), attribution=_attribution(info, hedge_at, lex),
         start=start, end=end, cue_index=cue,
     )
 

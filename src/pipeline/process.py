@@ -89,8 +89,8 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime) -> Processed
             "is_repeat": rep is not None,
             "repeat_of": f"{doc_id}:{rep:05d}" if rep is not None else None,
         })
-        if seg.is_heading or (seg.is_list_item and _title_like(sent)):
-            continue  # a heading is not a claim
+        if seg.is_heading or (seg.is_list_item and _title_like(sent)) or sent.rstrip().endswith("?"):
+            continue  # a heading or a question is not a claim
         for c in extract_sentence(sent, main_subject, lex):
             start, end = seg.start + c.start, seg.start + c.end
             rs, re_ = raw_span(offsets, start, end)

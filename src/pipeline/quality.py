@@ -8,36 +8,38 @@ warning in the report. Suites are hand-written GX 1.x JSON, one per table::
 
 Cross-table placeholders (resolved here, before GX sees the data)
 -----------------------------------------------------------------
-``{"$ref": "<table>.<column>"}`` as the ``value_set`` of
-``expect_column_values_to_be_in_set``
+``{"$ref": "<table>.<column>"}`` as the ``value_set`` of ``expect_column_values_to_be_in_set``
     Foreign key: every non-null value of ``column`` occurs in ``<table>.<column>``.
-    GX is not handed the referenced values: Great Expectations 1.24 re-serializes
-    an expectation's kwargs hundreds of times while planning its metrics, so a
-    value_set of 5,000 ids costs ~1 s and one of 20,000 ~3 s (measured). Instead the
-    membership test runs in pandas (``Series.isin``) and the built expectation checks
-    a derived column ``"<column> not in <table>.<column>"`` -- the dangling values,
-    null elsewhere -- against the empty set, so GX still counts the failures and
-    reports the dangling values as examples.
+    GX is not handed the referenced values: GX 1.24 re-serializes an expectation's
+    kwargs dozens of times while planning its metrics, so a value_set of 5,000 ids
+    costs ~1 s and one of 20,000 ~3 s (measured). The membership test runs in pandas
+    instead, and the built expectation checks a derived column
+    ``"<column> not in <table>.<column>"`` -- the dangling values, null elsewhere --
+    against the empty set: GX still counts the failures and shows the dangling values.
 ``{"$ref": "<table>.@nonempty"}`` (or ``.@rows``) as a scalar kwarg such as ``min_value``
     1 if the table has rows, else 0 (or its row count); passed to GX as a native
-    suite parameter (``{"$PARAMETER": "<table>__nonempty"}``). Used for "claims is
-    not empty when documents has rows".
+    suite parameter ``{"$PARAMETER": "<table>__nonempty"}``. Used for "claims is not
+    empty when documents has rows".
 ``"meta": {"join": {"add": "<new column>", "from": "<table>.<column>", "on": "<column here>", "ref_on": "<column there>"}}``
     Before validation, add ``<new column>`` = ``<table>.<column>`` of the row whose
     ``ref_on`` equals this row's ``on`` (null when there is none), so the
     expectation can compare against it, e.g. ``char_end <= documents.n_chars``.
 
-A referenced table that is not given makes its expectations fail ("not evaluated"),
-never pass silently.
+Placeholders are checked against schemas.TABLES when the suite loads. A referenced
+table that is not given makes its expectations fail ("not evaluated"), never pass.
 
-GX traps handled here (great-expectations 1.24.1)
--------------------------------------------------
+GX 1.24.1 traps handled here
+----------------------------
 * ``ExpectationSuite(expectations=[...])`` logs and *drops* an expectation with an
-  unknown type: :func:`load_suite` raises instead and checks the count.
-* Its tqdm progress bars are on by default: turned off on the (single, cached)
-  ephemeral context.
-* 1.24.1 ships no usage-statistics client at all (``GX_ANALYTICS_ENABLED`` appears
-  only in a docstring); ``pipeline.settings`` still sets it for older/newer versions.
+  unknown type: :func:`load_suite` raises instead, and checks the count.
+* tqdm progress bars are on by default: off on the single, cached ephemeral context.
+* Every DataFrame under 1 GB is hashed into a batch fingerprint nobody reads: off.
+* Planning costs ~9 ms per expectation whatever the row count, more for detailed
+  result formats: pass 1 asks only pass/fail, pass 2 re-runs the failed
+  expectations for counts and examples.
+* 1.24.1 ships no usage-statistics client (``GX_ANALYTICS_ENABLED`` appears only in
+  a docstring; an ephemeral context made no connect() call under strace);
+  ``pipeline.settings`` still sets the variable for other versions.
 """
 
 from __future__ import annotations
@@ -252,7 +254,6 @@ _LOCK = threading.RLock()  # one GX context per process; GX is not thread-safe
 def _datasource():
     gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
-
     from great_expectations.execution_engine import pandas_execution_engine
 
     # GX hashes every DataFrame below 1 GB into a batch "fingerprint" (a metadata
@@ -362,7 +363,8 @@ def _validate_table(name: str, frame: pd.DataFrame, suite: ExpectationSuite,
         runnable.append(expectation)
     if not runnable:
         return failures
-    data = frame.assign(**derived) if derived else frame
+    # .array: assign by position, so a frame with a duplicated index still works
+    data = frame.assign(**{k: v.array for k, v in derived.items()}) if derived else frame
     # Pass 1 only says pass/fail (GX plans fewer metrics: ~30% faster); pass 2 re-runs
     # just the failed expectations for counts and example values.
     verdicts = _run_gx(name, data, runnable, params, "BOOLEAN_ONLY")

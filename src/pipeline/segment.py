@@ -123,11 +123,11 @@ PUNKT_PARAMS = load_punkt_params()
 
 # --------------------------------------------------------------------------- Punkt
 
-# Candidate contexts that Punkt always decides the same way (see _FastPunkt).
-_PLAIN_WORD_PERIOD = re.compile(r"([A-Za-z]+(?:-[A-Za-z]+)*)\.[ \t]+[A-Za-z0-9]\S*")
-_CLOSER_PERIOD = re.compile(r"[)\]\"']\.[ \t]+[A-Za-z0-9]\S*\Z")
-_QUESTION_EXCLAMATION = re.compile(r"[?!][ \t]+[A-Za-z0-9]\S*\Z")
-
+# Candidate contexts that Punkt always decides the same way (see _FastPunkt). The
+# text after the whitespace may be anything but "." (". . ." is one Punkt token).
+_PLAIN_WORD_PERIOD = re.compile(r"([A-Za-z]+(?:-[A-Za-z]+)*)\.(?:[ \t]+[^\s.]\S*|[)\]\"'])")
+_CLOSER_PERIOD = re.compile(r"[)\]\"']\.[ \t]+[^\s.]\S*\Z")
+_QUESTION_EXCLAMATION = re.compile(r"[?!][ \t]+[^\s.]\S*\Z")
 
 _DOTTED_INITIALS = re.compile(r"(?:[^\W\d_]\.){2,}")
 
@@ -212,8 +212,10 @@ _LIST_MARKER = re.compile(
     r"(?:[ \t]+|\Z)"
 )
 _INLINE_BULLETS = frozenset("-*\u2022")  # a sentence starting "- " inside a line
-# "plans.Opioid" and "population.1 However"; fixed width, so no backtracking.
-_GLUED = re.compile(r"[a-z](?:[.!?](?=[A-Z])|\.\d{1,3}(?=[ \t][A-Z]))")
+# "plans.Opioid" and "population.1 However" (the letter before is checked in
+# _glued_cuts: a pattern that starts with the rare punctuation scans 4x faster).
+# Fixed width, so no backtracking.
+_GLUED = re.compile(r"[.!?](?:(?=[A-Z])|(?<=\.)\d{1,3}(?=[ \t][A-Z]))")
 _NOT_GLUED_WORDS = ABBREVIATIONS | frozenset(word for word, _ in ABBREVIATION_COLLOCATIONS)
 _CITATION = re.compile(r"(?:\[\d{1,3}(?:[,\u2013-] ?\d{1,3})*\])+")
 _ALNUM = re.compile(r"[^\W_]")
@@ -270,7 +272,9 @@ def _glued_cuts(line: str, start: int) -> list[int]:
     """
     cuts = []
     for m in _GLUED.finditer(line, start):
-        mark = m.start() + 1
+        mark = m.start()
+        if mark == start or not "a" <= line[mark - 1] <= "z":
+            continue
         left = mark
         while left > start and not line[left - 1].isspace():
             left -= 1
