@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q "uv==$(UV_VERSION)" || true
 	if [ -x $(VENV)/bin/uv ]; then \
-	  $(VENV)/bin/uv pip sync -q --python $(PY) requirements.lock && \
+	  $(VENV)/bin/uv pip sync -q --compile-bytecode --python $(PY) requirements.lock && \
 	  $(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e . ; \
 	else \
 	  $(PY) -m pip install -q -r requirements.lock && $(PY) -m pip install -q --no-deps -e . ; \

@@ -36,24 +36,15 @@ def claim_frequency(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFra
     live = live.assign(cluster_id=live["doc_id"].map(docs["cluster_id"]), seen=live["doc_id"].map(seen))
     parts = live["claim_key"].str.split("|", expand=True)
     live = live.assign(dose_band=parts[5])
-    g = live.groupby("claim_key", sort=True)
-    first = g.first()
-    out = pd.DataFrame({
-        "claim_key": first.index,
-        "subject_norm": first["subject_norm"].values,
-        "predicate": first["predicate"].values,
-        "outcome_norm": first["outcome_norm"].values,
-        "direction": first["direction"].values,
-        "polarity": first["polarity"].values,
-        "dose_band": first["dose_band"].values,
-        "n_mentions": g.size().values,
-        "n_documents": g["doc_id"].nunique().values,
-        "n_clusters": g["cluster_id"].nunique().values,
-        "first_seen": g["seen"].min().values,
-        "last_seen": g["seen"].max().values,
-        "example_claim_id": g["claim_id"].min().values,
-    })
-    return out.reset_index(drop=True)
+    out = live.groupby("claim_key", sort=True).agg(
+        subject_norm=("subject_norm", "first"), predicate=("predicate", "first"),
+        outcome_norm=("outcome_norm", "first"), direction=("direction", "first"),
+        polarity=("polarity", "first"), dose_band=("dose_band", "first"),
+        n_mentions=("claim_id", "size"), n_documents=("doc_id", "nunique"),
+        n_clusters=("cluster_id", "nunique"), first_seen=("seen", "min"), last_seen=("seen", "max"),
+        example_claim_id=("claim_id", "min"),
+    ).reset_index()
+    return out[CLAIM_FREQUENCY.columns]
 
 
 def _comparable_counts(claims: pd.DataFrame, cluster: dict[str, str]):

@@ -47,6 +47,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import logging
 import math
 import os
 import threading
@@ -242,8 +243,13 @@ def _suite_for(table: str, suites_dir: Path) -> ExpectationSuite:
 
 
 # ------------------------------------------------------------------ GX context
+@functools.lru_cache(maxsize=1)
 def _gx():
     import great_expectations as gx
+
+    # GX pins this logger to INFO at import, so "Created temporary directory ... for
+    # ephemeral docs site" leaks past a WARNING-level setup; let it inherit again.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.NOTSET)
     return gx
 
 
@@ -372,7 +378,7 @@ def _validate_table(name: str, frame: pd.DataFrame, suite: ExpectationSuite,
     if failed_at:
         failed = [e for e in runnable if e.meta["index"] in failed_at]
         details = _run_gx(name, data, failed, params,
-                          {"result_format": "BASIC", "partial_unexpected_count": MAX_EXAMPLES})
+                          {"result_format": "BASIC", "partial_unexpected_count": 4 * MAX_EXAMPLES})
         failures += [_failure(name, r) for r in details.results if not r.success]
     return failures
 
@@ -468,7 +474,7 @@ def _failure(table: str, result) -> Failure:
         detail = f"{why}: {res['unexpected_count']} of {res.get('element_count')} rows fail"
         if "ref" in meta:
             detail += f" (values not found in {meta['ref']['from']})"
-        examples = [_plain(v) for v in res.get("partial_unexpected_list") or []][:MAX_EXAMPLES]
+        examples = _distinct([_plain(v) for v in res.get("partial_unexpected_list") or []])
     else:
         bounds = {k: kwargs[k] for k in ("min_value", "max_value") if kwargs.get(k) is not None}
         detail = f"{why}: observed {res.get('observed_value')!r}, expected {bounds}"
@@ -522,5 +528,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _show(examples: list) -> str:
+def _distinct(values: list) -> list:
+    """Up to MAX_EXAMPLES distinct values, in order (GX lists every failing row)."""
+    seen, out = set(), []
+    for value in values:
+        key = _show(value)
+        if key not in seen and len(out) < MAX_EXAMPLES:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+def _show(examples: Any) -> str:
     return json.dumps(examples, default=str, ensure_ascii=False)
