@@ -1,9 +1,13 @@
 """Prefect flow: raw articles in, validated Parquet tables out.
 
-Thin wiring only: each task calls one table-level stage in
-``pipeline.stages`` and passes folder paths, never DataFrames. Validation runs
-before publishing; a failed critical expectation raises and nothing is
-published (the staged tables and the report stay under ``.staging/<run_id>``).
+Thin wiring only: each task calls one stage in ``pipeline.stages`` and passes
+folder paths (and small batch descriptions), never DataFrames. Input files are
+split into batches of about ``batch_mb`` megabytes, processed as parallel
+tasks (threads by default; Dask processes with ``workers`` or
+``dask_address``), so memory is bounded by the batch, not the corpus.
+Validation runs before publishing; a failed critical expectation raises and
+nothing is published (the staged tables and the report stay under
+``.staging/<run_id>``).
 """
 
 from __future__ import annotations
@@ -27,9 +31,19 @@ class ValidationFailed(RuntimeError):
         self.staging = staging
 
 
-@task(name="ingest-and-extract", retries=2, retry_delay_seconds=2)
-def ingest_task(input_root: str, staging: str, run_id: str, ingested_at: datetime, max_bytes: int) -> dict:
-    return stages.ingest_and_extract(Path(input_root), Path(staging), run_id, ingested_at, max_bytes)
+@task(name="previous-documents", retries=2, retry_delay_seconds=2)
+def previous_task(output: str, staging: str, incremental: bool) -> int:
+    return stages.previous_doc_ids(Path(output), Path(staging)) if incremental else 0
+
+
+@task(name="process-batch", retries=2, retry_delay_seconds=2)
+def batch_task(batch: stages.Batch, staging: str, run_id: str, ingested_at: datetime, max_bytes: int) -> dict:
+    return stages.process_batch(batch, Path(staging), run_id, ingested_at, max_bytes)
+
+
+@task(name="carry-over", retries=2, retry_delay_seconds=2)
+def carry_over_task(staging: str, output: str) -> dict:
+    return stages.carry_over(Path(staging), Path(output))
 
 
 @task(name="deduplicate")
@@ -49,6 +63,7 @@ def aggregates_task(staging: str, run_id: str) -> dict:
 
 @task(name="validate")
 def validate_task(staging: str, output: str, run_id: str, started_at: datetime, input_root: str) -> dict:
+    stages.record_run(Path(staging), Path(output), run_id, started_at, Path(input_root), None)
     report = stages.validate(Path(staging))
     stages.record_run(Path(staging), Path(output), run_id, started_at, Path(input_root), report)
     return {"success": report.success, "summary": report.summary(), "text": report.format()}
@@ -60,19 +75,31 @@ def publish_task(staging: str, output: str, run_id: str) -> str:
 
 
 @flow(name="build-dataset", log_prints=False)
-def build_dataset(input_dir: str, output_dir: str, max_bytes: int = stages.DEFAULT_MAX_BYTES) -> dict:
-    """Build the claim and contradiction dataset from ``input_dir`` into ``output_dir``."""
+def build_dataset(input_dir: str, output_dir: str, max_bytes: int = stages.DEFAULT_MAX_BYTES,
+                  batch_mb: float = stages.DEFAULT_BATCH_BYTES / 1e6, incremental: bool = True) -> dict:
+    """Build the claim and contradiction dataset from ``input_dir`` into ``output_dir``.
+
+    With ``incremental`` (the default) documents already published with the same content
+    and extractor version are carried over instead of re-extracted; the tables are the
+    same as a full rebuild's.
+    """
     logger = get_run_logger()
     started = datetime.now(timezone.utc)
     run_id = stages.new_run_id(started)
     staging = str(staging_dir(Path(output_dir), run_id))
-    logger.info("run %s: %s -> %s", run_id, input_dir, output_dir)
+    batches = stages.plan_batches(Path(input_dir), int(batch_mb * 1e6))
+    logger.info("run %s: %s -> %s in %d batches", run_id, input_dir, output_dir, len(batches))
 
-    counts = ingest_task(input_dir, staging, run_id, started, max_bytes)
-    logger.info("ingested: %s", counts)
+    counts: dict = {"previous": previous_task(output_dir, staging, incremental)}
+    futures = batch_task.map(batches, staging=staging, run_id=run_id, ingested_at=started, max_bytes=max_bytes)
+    for result in futures.result():
+        for key, value in result.items():
+            counts[key] = counts.get(key, 0) + value
+    counts |= carry_over_task(staging, output_dir)
     counts |= dedup_task(staging)
     counts |= contradictions_task(staging)
     counts |= aggregates_task(staging, run_id)
+    logger.info("counts: %s", counts)
     result = validate_task(staging, output_dir, run_id, started, input_dir)
     logger.info("validation: %s", result["summary"])
     if not result["success"]:

@@ -14,9 +14,12 @@ import re
 from dataclasses import dataclass
 
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 WORD_RE = re.compile(r"[^\W_]+")
+_PROBE = MinHash(num_perm=2)
+_SCHEME, _DTYPE = _PROBE.scheme, _PROBE.hashvalues.dtype  # signatures are stored as raw bytes
 
 
 @dataclass(frozen=True)
@@ -51,43 +54,57 @@ class _UnionFind:
             self.parent[hi] = lo
 
 
-def assign_clusters(documents: pd.DataFrame, config: DedupConfig = DedupConfig()) -> pd.DataFrame:
-    """Set ``cluster_id`` and ``is_cluster_representative`` on a documents frame."""
-    docs = documents.sort_values("doc_id", kind="stable")
-    ids = list(docs["doc_id"])
+def signatures(texts: list[str], config: DedupConfig = DedupConfig()) -> list[bytes | None]:
+    """MinHash signature bytes per text (None: too short for near-duplicate search)."""
+    sets = [shingles(t, config.shingle_size) for t in texts]
+    usable = [i for i, s in enumerate(sets) if len(s) >= config.min_words - config.shingle_size + 1]
+    out: list[bytes | None] = [None] * len(texts)
+    if usable:
+        hashes = MinHash.bulk([sets[i] for i in usable], num_perm=config.num_perm)
+        for i, mh in zip(usable, hashes):
+            out[i] = mh.hashvalues.tobytes()
+    return out
+
+
+def cluster_ids(index: pd.DataFrame, config: DedupConfig = DedupConfig()) -> dict[str, str]:
+    """doc_id -> cluster_id from a frame of (doc_id, text_hash, signature bytes or None)."""
+    index = index.sort_values("doc_id", kind="stable")
+    ids = list(index["doc_id"])
     uf = _UnionFind(ids)
-    # exact duplicates: same folded-text hash
     first_by_hash: dict[str, str] = {}
-    for doc_id, h in zip(ids, docs["text_hash"]):
+    for doc_id, h in zip(ids, index["text_hash"]):
         if h in first_by_hash:
             uf.union(first_by_hash[h], doc_id)
         else:
             first_by_hash[h] = doc_id
-    # near duplicates among the exact-hash representatives
-    reps = [(d, t) for d, h, t in zip(ids, docs["text_hash"], docs["text"]) if first_by_hash[h] == d]
-    sets = [(d, shingles(t, config.shingle_size)) for d, t in reps]
-    sets = [(d, s) for d, s in sets if len(s) >= config.min_words - config.shingle_size + 1]
-    if len(sets) > 1:
-        hashes = MinHash.bulk([s for _, s in sets], num_perm=config.num_perm)
-        lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm)
-        by_id = {}
-        for (doc_id, _), mh in zip(sets, hashes):
-            for other in lsh.query(mh):
-                if mh.jaccard(by_id[other]) >= config.threshold:
-                    uf.union(other, doc_id)
-            lsh.insert(doc_id, mh)
-            by_id[doc_id] = mh
-    cluster = {d: uf.find(d) for d in ids}
+    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm)
+    by_id: dict[str, LeanMinHash] = {}
+    for doc_id, h, sig in zip(ids, index["text_hash"], index["signature"]):
+        if sig is None or first_by_hash[h] != doc_id:
+            continue  # exact duplicates are already joined to their first copy
+        mh = LeanMinHash(seed=1, hashvalues=np.frombuffer(sig, dtype=_DTYPE), scheme=_SCHEME)
+        for other in lsh.query(mh):
+            if mh.jaccard(by_id[other]) >= config.threshold:
+                uf.union(other, doc_id)
+        lsh.insert(doc_id, mh)
+        by_id[doc_id] = mh
+    return {d: uf.find(d) for d in ids}
+
+
+def assign_clusters(documents: pd.DataFrame, config: DedupConfig = DedupConfig()) -> pd.DataFrame:
+    """Set ``cluster_id`` and ``is_cluster_representative`` on a documents frame."""
+    index = pd.DataFrame({"doc_id": documents["doc_id"], "text_hash": documents["text_hash"],
+                          "signature": signatures(list(documents["text"]), config)})
+    cluster = cluster_ids(index, config)
     out = documents.copy()
     out["cluster_id"] = out["doc_id"].map(cluster)
     out["is_cluster_representative"] = out["doc_id"] == out["cluster_id"]
     return out
 
 
-def mark_repeats(texts: list[str], skip: list[bool] | None = None) -> list[int | None]:
+def mark_repeats(texts: list[str]) -> list[int | None]:
     """For each sentence, the index of an earlier identical sentence (case/punctuation
-    folded) in the same document, or None. Very short sentences never count as repeats
-    of each other unless they are headings or list items passed in ``skip=False``."""
+    folded) in the same document, or None. Sentences under three words never count."""
     seen: dict[str, int] = {}
     out: list[int | None] = []
     for i, t in enumerate(texts):

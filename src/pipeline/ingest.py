@@ -211,6 +211,36 @@ class _Rejected(Exception):
         self.detail = detail
 
 
+@dataclass(frozen=True)
+class InputFile:
+    """A file to ingest, found by ``list_inputs`` (picklable: batches travel to workers)."""
+    path: str       # absolute path
+    rel: str        # path relative to the input root (the documents' source_path)
+    size: int
+
+
+def list_inputs(root: Path) -> Iterator[InputFile | Reject]:
+    """Every input under ``root`` in sorted path order, without reading file contents:
+    files to ingest, and rejects for what cannot be walked (hidden entries, symlink loops)."""
+    root = Path(root)
+    st = os.stat(root)
+    if stat.S_ISDIR(st.st_mode):
+        yield from _walk_dir(root, "", frozenset({(st.st_dev, st.st_ino)}), 0, is_root=True, list_only=True)
+    else:
+        yield InputFile(str(root.resolve()), _display_path(root.name), st.st_size)
+
+
+def read_input(item: InputFile, max_bytes: int = 20_000_000) -> Iterator[RawDoc | Reject]:
+    """The documents (or rejects) of one listed file."""
+    path = Path(item.path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        yield _stat_failure_reject(path, item.rel, exc)
+        return
+    yield from _ingest_entry(path, item.rel, st, max_bytes)
+
+
 def iter_inputs(root: Path, max_bytes: int = 20_000_000) -> Iterator[RawDoc | Reject]:
     """Yield a RawDoc or Reject(s) for every file under ``root``, in sorted path order.
 
@@ -230,7 +260,8 @@ def iter_inputs(root: Path, max_bytes: int = 20_000_000) -> Iterator[RawDoc | Re
 # ---------------------------------------------------------------- walking
 
 
-def _walk_dir(path: Path, rel: str, ancestors: frozenset, max_bytes: int, is_root: bool = False):
+def _walk_dir(path: Path, rel: str, ancestors: frozenset, max_bytes: int, is_root: bool = False,
+              list_only: bool = False):
     try:
         with os.scandir(path) as it:
             names = sorted(entry.name for entry in it)
@@ -259,7 +290,9 @@ def _walk_dir(path: Path, rel: str, ancestors: frozenset, max_bytes: int, is_roo
                     f"directory symlink -> {target!r} points back to an ancestor; not followed", 0,
                 )
                 continue
-            yield from _walk_dir(child, child_rel, ancestors | {key}, max_bytes)
+            yield from _walk_dir(child, child_rel, ancestors | {key}, max_bytes, list_only=list_only)
+        elif list_only:
+            yield InputFile(str(child), child_rel, st.st_size)
         else:
             yield from _ingest_entry(child, child_rel, st, max_bytes)
 

@@ -60,16 +60,61 @@ def write_table(df: pd.DataFrame, spec: TableSpec, folder: Path,
     return target
 
 
-def read_table(folder: Path, name: str) -> pd.DataFrame:
-    """Read a table (published or staged) as a DataFrame with its declared schema."""
+def write_part(df: pd.DataFrame, spec: TableSpec, folder: Path, part: str,
+               row_group_size: int = 50_000) -> Path:
+    """Write one part file of a partitioned table (atomically: temp file, then rename),
+    so a retried or parallel batch never leaves a truncated part behind."""
+    table = to_arrow(df, spec)
+    target_dir = Path(folder) / spec.name
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"part-{part}.parquet"
+    tmp = target_dir / f".part-{part}.parquet.tmp"
+    pq.write_table(table, tmp, compression="zstd", row_group_size=row_group_size)
+    os.replace(tmp, target)
+    return target
+
+
+def write_side(df: pd.DataFrame, folder: Path, name: str, part: str) -> Path:
+    """A run-internal side table (not published, no declared schema): e.g. MinHash signatures."""
+    target_dir = Path(folder) / name
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"part-{part}.parquet"
+    tmp = target_dir / f".part-{part}.parquet.tmp"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp, compression="zstd")
+    os.replace(tmp, target)
+    return target
+
+
+def parts(folder: Path, name: str) -> list[Path]:
+    return sorted((Path(folder) / name).glob("part-*.parquet"))
+
+
+def read_table(folder: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a table (published or staged; one or many parts) as a DataFrame."""
     path = Path(folder) / name
     if not path.exists():
         raise FileNotFoundError(f"table '{name}' not found under {folder}")
-    return pq.read_table(path).to_pandas()
+    files = parts(folder, name)
+    if not files:
+        spec = TABLES.get(name)
+        if spec is None:
+            return pd.DataFrame(columns=columns or [])
+        schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
+        return schema.empty_table().to_pandas()
+    return pq.ParquetDataset(files).read(columns=columns).to_pandas()
 
 
 def read_schema(folder: Path, name: str) -> pa.Schema:
     return pq.read_schema(next((Path(folder) / name).glob("*.parquet")))
+
+
+def count_rows(folder: Path, name: str) -> int:
+    """Rows of a table from the Parquet footers (no data read)."""
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in parts(folder, name))
+
+
+def remove_table(folder: Path, name: str) -> None:
+    shutil.rmtree(Path(folder) / name, ignore_errors=True)
 
 
 def staging_dir(output: Path, run_id: str) -> Path:

@@ -56,7 +56,10 @@ def reject_row(r: Reject, run_id: str) -> dict:
     }
 
 
-def process_record(raw: RawDoc, run_id: str, ingested_at: datetime) -> Processed | Reject:
+def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
+                   skip_ids: frozenset[str] | set[str] = frozenset()) -> Processed | Reject | str:
+    """Process one record. Returns its rows, a Reject, or — when its doc_id is in ``skip_ids``
+    (already published with the same content and extractor) — just the doc_id."""
     lex = load_lexicon()
     text, offsets, fixed = normalize(raw.text)
     if not text:
@@ -70,6 +73,8 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime) -> Processed
                       f"detected language '{lang}' (confidence {confidence:.2f})", raw.size_bytes)
     text_hash = stable_id(fold_for_hash(text), n=32)
     doc_id = stable_id(raw.source_path, raw.record, text_hash)
+    if doc_id in skip_ids:
+        return doc_id
     segments = segment(text)
     sent_texts = [text[s.start:s.end] for s in segments]
     repeats = mark_repeats(sent_texts)

@@ -6,26 +6,38 @@ they can also be called directly (``run_all``) with identical results.
 
 from __future__ import annotations
 
-import json
 import subprocess
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from pipeline import __version__
 from pipeline import io
 from pipeline.aggregate import claim_frequency, corpus_metrics, document_metrics
 from pipeline.contradict import find_contradictions
-from pipeline.dedup import assign_clusters
+from pipeline.dedup import cluster_ids, signatures
 from pipeline.extract import extractor_version
-from pipeline.ingest import Reject, iter_inputs
-from pipeline.process import Processed, process_record, reject_row
-from pipeline.quality import ValidationReport, validate_tables
+from pipeline.ingest import InputFile, Reject, list_inputs, read_input
+from pipeline.process import process_record, reject_row
+from pipeline.quality import ValidationReport, validate_folder
 from pipeline.schemas import (CLAIMS, DOCUMENTS, REJECTS, RUNS, SENTENCES, TABLES, CONTRADICTIONS,
                               CLAIM_FREQUENCY, DOCUMENT_METRICS, CORPUS_METRICS)
 
 DEFAULT_MAX_BYTES = 20_000_000
+DEFAULT_BATCH_BYTES = 16_000_000
+# run-internal side tables in the staging folder (never published)
+SIGNATURES, REUSED, PREVIOUS_IDS = "_signatures", "_reused", "_previous_ids"
+# the claim columns pairing and aggregation need (the sentence text stays on disk)
+CLAIM_PAIR_COLUMNS = [
+    "claim_id", "doc_id", "sentence_id", "subject_norm", "effect", "predicate", "outcome_norm", "direction",
+    "polarity", "modality", "attribution", "condition", "dose_min", "dose_max", "dose_unit", "dose_level",
+    "population", "context", "value_min", "value_max", "value_unit", "is_repeat",
+]
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -38,57 +50,132 @@ def _frame(rows: list[dict], spec) -> pd.DataFrame:
     return io.to_arrow(df, spec).to_pandas()
 
 
-def ingest_and_extract(input_root: Path, staging: Path, run_id: str, ingested_at: datetime,
-                       max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, int]:
-    """Read every input, normalize, segment and extract; stage documents, rejects,
-    sentences and claims. Every input ends up as a document or a reject."""
-    docs, rejects, sentences, claims = [], [], [], []
-    for item in iter_inputs(Path(input_root), max_bytes=max_bytes):
-        if isinstance(item, Reject):
-            rejects.append(reject_row(item, run_id))
-            continue
-        try:
-            result = process_record(item, run_id, ingested_at)
-        except Exception as exc:  # a bug on one document must not lose the others
-            result = Reject(item.source_path, item.record, "processing_error",
-                            f"{type(exc).__name__}: {exc}", item.size_bytes)
-        if isinstance(result, Reject):
-            rejects.append(reject_row(result, run_id))
-            continue
-        docs.append(result.document)
-        sentences.extend(result.sentences)
-        claims.extend(result.claims)
-    tables = {
-        "documents": _dedupe(_frame(docs, DOCUMENTS), "doc_id"),
-        "rejects": _dedupe(_frame(rejects, REJECTS), "reject_id"),
-        "sentences": _dedupe(_frame(sentences, SENTENCES), "sentence_id"),
-        "claims": _dedupe(_frame(claims, CLAIMS), "claim_id"),
+# ------------------------------------------------------------------ batches
+@dataclass(frozen=True)
+class Batch:
+    """Inputs processed together by one task (files, or walk rejects)."""
+    index: int
+    items: tuple  # InputFile | Reject
+
+
+def plan_batches(input_root: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> list[Batch]:
+    """Split the input folder into batches of about ``batch_bytes`` of files, in path order.
+    Deterministic: the same folder gives the same batches."""
+    batches, current, size = [], [], 0
+    for item in list_inputs(Path(input_root)):
+        current.append(item)
+        size += item.size if isinstance(item, InputFile) else 0
+        if size >= batch_bytes:
+            batches.append(Batch(len(batches), tuple(current)))
+            current, size = [], 0
+    if current or not batches:
+        batches.append(Batch(len(batches), tuple(current)))
+    return batches
+
+
+def previous_doc_ids(output: Path, staging: Path) -> int:
+    """Stage the doc ids of the published dataset (for incremental runs); returns their number."""
+    ids = pd.DataFrame({"doc_id": pd.Series([], dtype="str")})
+    if (Path(output) / "documents").exists() and (Path(output) / "claims").exists():
+        runs = io.read_table(output, "runs")
+        # reuse only what the same extractor produced
+        if len(runs) and runs.iloc[-1]["extractor_version"] == extractor_version():
+            ids = io.read_table(output, "documents", columns=["doc_id"])
+    io.write_side(ids, staging, PREVIOUS_IDS, "00000")
+    return len(ids)
+
+
+def process_batch(batch: Batch, staging: Path, run_id: str, ingested_at: datetime,
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, int]:
+    """Ingest, normalize, segment and extract one batch; write its part of documents, rejects,
+    sentences and claims (plus MinHash signatures). Documents already published by the same
+    extractor are not re-extracted: they are listed for ``carry_over``."""
+    staging = Path(staging)
+    known = set(pd.read_parquet(staging / PREVIOUS_IDS)["doc_id"]) if (staging / PREVIOUS_IDS).exists() else set()
+    docs, rejects, sentences, claims, reused = [], [], [], [], []
+    for item in batch.items:
+        records = [item] if isinstance(item, Reject) else read_input(item, max_bytes)
+        for rec in records:
+            if isinstance(rec, Reject):
+                rejects.append(reject_row(rec, run_id))
+                continue
+            try:
+                result = process_record(rec, run_id, ingested_at, skip_ids=known)
+            except Exception as exc:  # a bug on one document must not lose the others
+                result = Reject(rec.source_path, rec.record, "processing_error",
+                                f"{type(exc).__name__}: {exc}", rec.size_bytes)
+            if isinstance(result, Reject):
+                rejects.append(reject_row(result, run_id))
+            elif isinstance(result, str):
+                reused.append(result)
+            else:
+                docs.append(result.document)
+                sentences.extend(result.sentences)
+                claims.extend(result.claims)
+    part = f"{batch.index:05d}"
+    frames = {
+        "documents": _frame(docs, DOCUMENTS), "rejects": _frame(rejects, REJECTS),
+        "sentences": _frame(sentences, SENTENCES), "claims": _frame(claims, CLAIMS),
     }
-    for name, df in tables.items():
-        io.write_table(df, TABLES[name], staging)
-    return {name: len(df) for name, df in tables.items()}
+    for name, df in frames.items():
+        if len(df) or batch.index == 0:  # batch 0 always writes, so every table exists
+            io.write_part(df, TABLES[name], staging, part)
+    io.write_side(_signature_frame(frames["documents"]), staging, SIGNATURES, part)
+    io.write_side(pd.DataFrame({"doc_id": pd.Series(reused, dtype="str")}), staging, REUSED, part)
+    return {**{name: len(df) for name, df in frames.items()}, "reused": len(reused)}
 
 
-def _dedupe(df: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Identical inputs (e.g. the same file listed twice through a symlink) give identical ids."""
-    return df.drop_duplicates(subset=[key]).sort_values(key, kind="stable").reset_index(drop=True)
+def _signature_frame(docs: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"doc_id": docs["doc_id"], "text_hash": docs["text_hash"],
+                         "signature": pd.Series(signatures(list(docs["text"])), dtype="object")})
+
+
+def carry_over(staging: Path, output: Path) -> dict[str, int]:
+    """Copy the rows of documents already published (same content, same extractor) into this run."""
+    staging = Path(staging)
+    reused = pd.concat([pd.read_parquet(p) for p in sorted((staging / REUSED).glob("part-*.parquet"))]
+                       or [pd.DataFrame({"doc_id": []})])
+    if reused.empty:
+        return {"carried_over": 0}
+    ids = pa.array(sorted(set(reused["doc_id"])), type=pa.string())
+    counts = {}
+    for name in ("documents", "sentences", "claims"):
+        dataset = ds.dataset(io.parts(output, name), format="parquet")
+        table = dataset.to_table(filter=pc.field("doc_id").isin(ids))
+        df = table.to_pandas()
+        io.write_part(df, TABLES[name], staging, "reused")
+        counts[name] = len(df)
+        if name == "documents":
+            io.write_side(_signature_frame(df), staging, SIGNATURES, "reused")
+    return {"carried_over": counts["documents"]}
 
 
 def deduplicate(staging: Path) -> dict[str, int]:
-    docs = assign_clusters(io.read_table(staging, "documents"))
-    io.write_table(docs, DOCUMENTS, staging)
-    return {"clusters": int(docs["cluster_id"].nunique()) if len(docs) else 0}
+    """Cluster exact and near duplicates from the staged signatures; rewrite documents parts."""
+    staging = Path(staging)
+    index = pd.concat([pd.read_parquet(p) for p in sorted((staging / SIGNATURES).glob("part-*.parquet"))],
+                      ignore_index=True)
+    cluster = cluster_ids(index)
+    for part in io.parts(staging, "documents"):
+        df = pd.read_parquet(part)
+        df["cluster_id"] = df["doc_id"].map(cluster).astype("str")
+        df["is_cluster_representative"] = df["doc_id"] == df["cluster_id"]
+        io.write_part(df, DOCUMENTS, staging, part.stem.removeprefix("part-"))
+    return {"clusters": len(set(cluster.values()))}
 
 
 def contradictions(staging: Path) -> dict[str, int]:
-    pairs = find_contradictions(io.read_table(staging, "claims"), io.read_table(staging, "documents"))
+    pairs = find_contradictions(io.read_table(staging, "claims", columns=CLAIM_PAIR_COLUMNS),
+                                io.read_table(staging, "documents", columns=["doc_id", "cluster_id"]))
     io.write_table(pairs, CONTRADICTIONS, staging)
     return {"contradictions": len(pairs)}
 
 
 def aggregates(staging: Path, run_id: str) -> dict[str, int]:
-    docs, sents = io.read_table(staging, "documents"), io.read_table(staging, "sentences")
-    claims, pairs = io.read_table(staging, "claims"), io.read_table(staging, "contradictions")
+    docs = io.read_table(staging, "documents", columns=["doc_id", "cluster_id", "published", "ingested_at"])
+    sents = io.read_table(staging, "sentences", columns=["doc_id"])
+    claims = io.read_table(staging, "claims", columns=CLAIM_PAIR_COLUMNS + ["claim_key"])
+    pairs = io.read_table(staging, "contradictions")
     out = {
         "claim_frequency": (claim_frequency(claims, docs), CLAIM_FREQUENCY),
         "document_metrics": (document_metrics(docs, sents, claims, pairs), DOCUMENT_METRICS),
@@ -109,24 +196,26 @@ def code_version() -> str:
 
 
 def validate(staging: Path) -> ValidationReport:
-    tables = {name: io.read_table(staging, name) for name in TABLES if (staging / name).exists()}
-    report = validate_tables(tables)
-    (staging / "validation_report.txt").write_text(report.format(), encoding="utf-8")
+    report = validate_folder(staging)
+    (Path(staging) / "validation_report.txt").write_text(report.format(), encoding="utf-8")
     return report
 
 
 def record_run(staging: Path, output: Path, run_id: str, started_at: datetime, input_root: Path,
-               report: ValidationReport) -> pd.DataFrame:
+               report: ValidationReport | None) -> pd.DataFrame:
+    """Append this run to the published runs history and stage the result. Called once before
+    validation (report None: provisional, so the runs table is validated too) and once after."""
     """Append this run to the published runs history and stage the result."""
-    counts = {name: len(io.read_table(staging, name)) for name in
+    counts = {name: io.count_rows(staging, name) for name in
               ("documents", "rejects", "sentences", "claims", "contradictions", "claim_frequency")}
     row = {
         "run_id": run_id, "started_at": started_at, "finished_at": datetime.now(timezone.utc),
         "code_version": code_version(), "extractor_version": extractor_version(),
         "input_root": str(input_root),
         **{f"n_{k}": v for k, v in counts.items()},
-        "validation_success": bool(report.success), "validation_summary": report.summary(),
-        "status": "published" if report.success else "validation_failed",
+        "validation_success": True if report is None else bool(report.success),
+        "validation_summary": "pending" if report is None else report.summary(),
+        "status": "published" if report is None or report.success else "validation_failed",
     }
     history = []
     if (Path(output) / "runs").exists():
@@ -138,19 +227,43 @@ def record_run(staging: Path, output: Path, run_id: str, started_at: datetime, i
 
 
 def publish(staging: Path, output: Path, run_id: str) -> Path:
+    for side in (SIGNATURES, REUSED, PREVIOUS_IDS):
+        io.remove_table(staging, side)
     return io.publish(staging, output, run_id)
 
 
-def summary(staging_or_output: Path) -> dict:
+def run_all(input_root: Path, output: Path, batch_bytes: int = DEFAULT_BATCH_BYTES,
+            max_bytes: int = DEFAULT_MAX_BYTES, incremental: bool = True) -> dict:
+    """The whole pipeline without Prefect (same stage functions, same results): for
+    benchmarks of orchestration overhead and for debugging."""
+    started = datetime.now(timezone.utc)
+    run_id = new_run_id(started)
+    staging = io.staging_dir(Path(output), run_id)
+    counts: dict = {"previous": previous_doc_ids(output, staging) if incremental else 0}
+    for batch in plan_batches(input_root, batch_bytes):
+        for k, v in process_batch(batch, staging, run_id, started, max_bytes).items():
+            counts[k] = counts.get(k, 0) + v
+    counts |= carry_over(staging, output)
+    counts |= deduplicate(staging)
+    counts |= contradictions(staging)
+    counts |= aggregates(staging, run_id)
+    record_run(staging, output, run_id, started, input_root, None)
+    report = validate(staging)
+    record_run(staging, output, run_id, started, input_root, report)
+    if report.success:
+        publish(staging, output, run_id)
+    return {"run_id": run_id, "success": report.success, "counts": counts}
+
+
+def summary(folder: Path) -> dict:
     """Counts an operator wants at the end of a run."""
-    folder = Path(staging_or_output)
-    rej = io.read_table(folder, "rejects")
-    pairs = io.read_table(folder, "contradictions")
+    rej = io.read_table(folder, "rejects", columns=["reason"])
+    pairs = io.read_table(folder, "contradictions", columns=["verdict"])
     return {
-        "documents": len(io.read_table(folder, "documents")),
+        "documents": io.count_rows(folder, "documents"),
         "rejects": len(rej),
-        "rejects_by_reason": json.loads(rej["reason"].value_counts().to_json()) if len(rej) else {},
-        "claims": len(io.read_table(folder, "claims")),
+        "rejects_by_reason": {k: int(v) for k, v in rej["reason"].value_counts().sort_index().items()},
+        "claims": io.count_rows(folder, "claims"),
         "contradictions": len(pairs),
-        "contradictions_by_verdict": json.loads(pairs["verdict"].value_counts().to_json()) if len(pairs) else {},
+        "contradictions_by_verdict": {k: int(v) for k, v in pairs["verdict"].value_counts().sort_index().items()},
     }

@@ -370,10 +370,24 @@ def test_trained_parameters_are_json_and_read_only():
 
 
 _CONTEXT_ALPHABET = "aAzZ9.?!-)(\"'[ ]\t,;:"
+# Contexts shaped like the ones Punkt builds: previous word, end mark, what follows.
+_CONTEXTS = st.one_of(
+    st.text(alphabet=_CONTEXT_ALPHABET, min_size=1, max_size=12),
+    st.tuples(
+        st.one_of(st.sampled_from(["mg", "us", "etc", "dr", "e.g", "i.e", "U.S", "al", "no", "Jr"]),
+                  st.text(alphabet="aAzZ9-.)(\"'", max_size=6)),
+        st.sampled_from(".?!"),
+        st.one_of(
+            st.sampled_from([")", "]", '"', "'", "?", ";"]),
+            st.tuples(st.text(" \t", min_size=1, max_size=2),
+                      st.text(alphabet="aAzZ9.-([\"'", min_size=1, max_size=5)).map("".join),
+        ),
+    ).map("".join),
+)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=_CONTEXT_ALPHABET, min_size=1, max_size=12))
+@settings(max_examples=400, deadline=None)
+@given(_CONTEXTS)
 def test_fast_path_decides_every_context_as_punkt_does(context):
     assert FAST.text_contains_sentbreak(context) == PLAIN.text_contains_sentbreak(context)
 
