@@ -137,8 +137,38 @@ class Lexicon:
     effect_classes: Mapping[str, Mapping[str, Any]]
 
 
+# The keys each lexicon file may have: a misspelled key fails loudly instead of being ignored.
+ALLOWED_KEYS = {
+    "effects.json": {"source", "classes", "irregular", "verbs", "nouns", "postfix_nouns", "postfix_verbs",
+                     "transparent", "object_skip", "properties", "property_heads", "copulas", "safe",
+                     "examples", "counter_examples", "open_object_verbs", "help_words", "comparatives"},
+    "outcomes.json": {"source", "outcomes", "note_adverse"},
+    "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers"},
+    "conditions.json": {"source", "mass_units", "other_units", "time_units", "dose_levels", "dose_nouns",
+                        "bound_words", "per", "populations", "contexts", "disjoint", "quantities", "quantity_units"},
+    "subjects.json": {"source", "subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
+}
+OUTCOME_KEYS = {"terms", "inverse", "improve", "adverse"}
+
+
+class LexiconError(ValueError):
+    """A lexicon data file is malformed."""
+
+
 def _load_json(name: str) -> dict:
-    return json.loads((LEXICON_DIR / name).read_text(encoding="utf-8"))
+    data = json.loads((LEXICON_DIR / name).read_text(encoding="utf-8"))
+    unknown = set(data) - ALLOWED_KEYS[name]
+    missing = (ALLOWED_KEYS[name] - {"examples", "counter_examples", "note_adverse"}) - set(data)
+    if unknown or missing:
+        raise LexiconError(f"{name}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+    if not str(data.get("source", "")).strip():
+        raise LexiconError(f"{name}: every lexicon says where it came from ('source')")
+    if name == "outcomes.json":
+        for canon, info in data["outcomes"].items():
+            bad = set(info) - OUTCOME_KEYS
+            if bad or info.get("improve") not in (-1, 1):
+                raise LexiconError(f"outcomes.json: outcome {canon!r}: unknown keys {sorted(bad)} or improve not +-1")
+    return data
 
 
 @cache

@@ -27,10 +27,10 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from pipeline.io import read_table
-from pipeline.schemas import KINDS, TABLES, VERDICTS
+from pipeline.schemas import KINDS, TABLES
 
 # Which pairs come first in the browsable list, and the verdict colours
-# (colour-blind-safe: red / amber / slate differ in lightness as well as hue).
+# (red / amber / slate: they differ in lightness as well as hue).
 VERDICT_ORDER = ("contradiction", "hedged", "conditional")
 VERDICT_COLORS = {"contradiction": "#c2410c", "hedged": "#eab308", "conditional": "#94a3b8"}
 BAR_COLOR = "#2563eb"
@@ -230,6 +230,17 @@ def _verdict_bars(counts: pd.DataFrame, label: Callable[[object], str], limit: i
     return bars
 
 
+def _fixed_verdict_bars(counts: pd.DataFrame, names: dict[str, str]) -> list[Bar]:
+    """One stacked bar per key of ``names``, in that order, zero when absent."""
+    counts = counts.reindex(list(names), fill_value=0)
+    bars = []
+    for key, name in names.items():
+        row = counts.loc[key]
+        bars.append(Bar(name, tuple(float(row[v]) for v in VERDICT_ORDER), f"{int(row['total'])}",
+                        f"{name} — " + ", ".join(f"{v}: {int(row[v])}" for v in VERDICT_ORDER)))
+    return bars
+
+
 def _rate_bars(groups: pd.DataFrame, key: str, limit: int) -> list[Bar]:
     """Self-contradiction by group: intra-document contradictions / comparable pairs, pooled."""
     g = (groups.groupby(key, dropna=False).agg(
@@ -372,25 +383,33 @@ footer{margin-top:40px;font-size:12px;color:var(--faint)}
 
 JS = """
 (function () {
+  // Filters of the contradiction list; the URL fragment (#verdict=hedged&subject=kratom) holds
+  // them, so a filtered view can be bookmarked or sent.
   var form = document.getElementById('pair-filters');
   if (!form) return;
+  var keys = ['verdict', 'kind', 'scope', 'subject', 'q'];
   var pairs = Array.prototype.slice.call(document.querySelectorAll('article.pair'));
   var count = document.getElementById('pair-count');
-  function apply() {
-    var want = {}, q = form.elements.q.value.trim().toLowerCase(), shown = 0;
-    ['verdict', 'kind', 'scope', 'subject'].forEach(function (k) { want[k] = form.elements[k].value; });
+  function apply(save) {
+    var want = {}, shown = 0, state = new URLSearchParams();
+    keys.forEach(function (k) { want[k] = form.elements[k].value.trim(); if (want[k]) state.set(k, want[k]); });
+    var q = want.q.toLowerCase();
     pairs.forEach(function (el) {
-      var ok = Object.keys(want).every(function (k) { return !want[k] || el.dataset[k] === want[k]; });
+      var ok = keys.every(function (k) { return k === 'q' || !want[k] || el.dataset[k] === want[k]; });
       if (ok && q) ok = el.textContent.toLowerCase().indexOf(q) >= 0;
       el.hidden = !ok;
       if (ok) shown++;
     });
     count.textContent = shown + ' of ' + pairs.length + ' shown';
+    if (save) history.replaceState(null, '', state.toString() ? '#' + state.toString() : location.pathname);
   }
-  form.addEventListener('input', apply);
-  form.addEventListener('change', apply);
+  if (location.hash.indexOf('=') > 0) {
+    var given = new URLSearchParams(location.hash.slice(1));
+    keys.forEach(function (k) { if (given.has(k)) form.elements[k].value = given.get(k); });
+  }
+  form.addEventListener('input', function () { apply(true); });
   form.addEventListener('submit', function (e) { e.preventDefault(); });
-  apply();
+  apply(false);
 })();
 """
 
@@ -508,24 +527,13 @@ def build_report(output_dir: Path, dest: Path, data_docs_href: str | None = None
                               lambda d: _words(d["subject_norm"]), TOP_GROUPS)
     outc_bars = _verdict_bars(_verdict_counts(pairs, ["subject_norm", "outcome_norm"]),
                               lambda d: f"{_words(d['subject_norm'])} · {_words(d['outcome_norm'])}", TOP_GROUPS)
-    kind_counts = _verdict_counts(pairs, "kind").reindex(list(KINDS), fill_value=0)
-    kind_counts.index.name = "kind"
-    kind_bars = [Bar(_words(k), tuple(float(kind_counts.loc[k, v]) for v in VERDICT_ORDER),
-                     f"{int(kind_counts.loc[k, 'total'])}",
-                     f"{k} — " + ", ".join(f"{v}: {int(kind_counts.loc[k, v])}" for v in VERDICT_ORDER))
-                 for k in KINDS]
+    kind_bars = _fixed_verdict_bars(_verdict_counts(pairs, "kind"), {k: _words(k) for k in KINDS})
     scope_group = pairs["scope"].where(pairs["scope"] != "cross_document",
                                        pairs["same_cluster"].map({True: "cross_same", False: "cross_independent"}))
-    scope_counts = _verdict_counts(pairs.assign(scope_group=scope_group), "scope_group")
-    scope_names = {"intra_document": "within a document", "cross_independent": "across independent sources",
-                   "cross_same": "across near-duplicates"}
-    scope_bars = [Bar(name, tuple(float(scope_counts.loc[k, v]) if k in scope_counts.index else 0.0
-                                  for v in VERDICT_ORDER),
-                      f"{int(scope_counts.loc[k, 'total']) if k in scope_counts.index else 0}",
-                      f"{name} — " + ", ".join(
-                          f"{v}: {int(scope_counts.loc[k, v]) if k in scope_counts.index else 0}"
-                          for v in VERDICT_ORDER))
-                  for k, name in scope_names.items()]
+    scope_bars = _fixed_verdict_bars(
+        _verdict_counts(pairs.assign(scope_group=scope_group), "scope_group"),
+        {"intra_document": "within a document", "cross_independent": "across independent sources",
+         "cross_same": "across near-duplicates"})
     scope_note = ", ".join(f"{n} {_words(s)}" for s, n in pairs["scope"].value_counts().sort_index().items())
     add('<section><h2>Contradictions</h2><p class="sub">Conflicting comparable claim pairs (same subject and '
         f'outcome) by verdict — {esc(scope_note) or "none"}. Bars are sorted by contradiction + hedged.</p>'
@@ -579,7 +587,7 @@ def build_report(output_dir: Path, dest: Path, data_docs_href: str | None = None
     csp = (f"default-src 'none'; style-src {_csp_hash(CSS)}; script-src {_csp_hash(JS)}; "
            "img-src data:; base-uri 'none'; form-action 'none'")
     page = ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<title>Health-claim contradiction report</title>'
             f'<style>{CSS}</style></head><body><main>' + "\n".join(parts)

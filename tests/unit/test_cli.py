@@ -1,0 +1,62 @@
+"""The command line: clear one-line errors for user mistakes, exit codes, the validate gate."""
+
+from __future__ import annotations
+
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_missing_input_folder(tmp_path):
+    r = run("run", "--input", str(tmp_path / "nope"), "--output", str(tmp_path / "out"))
+    assert r.exit_code == 2
+    assert "does not exist" in r.output and "Traceback" not in r.output
+
+
+def test_empty_input_folder(tmp_path):
+    (tmp_path / "in").mkdir()
+    r = run("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    assert r.exit_code == 2
+    assert "holds no files" in r.output
+
+
+def test_validate_missing_output(tmp_path):
+    r = run("validate", "--output", str(tmp_path / "nope"))
+    assert r.exit_code == 2
+
+
+def test_help_has_examples():
+    for cmd in ("run", "validate", "eval"):
+        r = run(cmd, "--help")
+        assert r.exit_code == 0 and "Example" in r.output
+
+
+def _corrupt(folder, table, fn):
+    path = next((folder / table).glob("*.parquet"))
+    df = pq.read_table(path).to_pandas()
+    fn(df)
+    target = path.resolve()
+    df.to_parquet(target, index=False)
+
+
+@pytest.mark.parametrize("table, corrupt, expect", [
+    ("claims", lambda df: df.__setitem__("claim_id", [None] + list(df["claim_id"][1:])), "claim_id"),
+    ("contradictions", lambda df: df.__setitem__("verdict", ["maybe"] + list(df["verdict"][1:])), "verdict"),
+    ("contradictions", lambda df: df.__setitem__("claim_id_b", ["0" * 16] + list(df["claim_id_b"][1:])), "claim_id_b"),
+])
+def test_validate_names_the_failure(demo_output, tmp_path, table, corrupt, expect):
+    out = tmp_path / "out"
+    shutil.copytree(demo_output, out, symlinks=True)
+    assert run("validate", "--output", str(out)).exit_code == 0
+    _corrupt(out, table, corrupt)
+    r = run("validate", "--output", str(out))
+    assert r.exit_code == 1
+    assert table in r.output and expect in r.output

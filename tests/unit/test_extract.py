@@ -1,0 +1,413 @@
+"""pipeline.extract and its lexicons: every lexicon example and counter-example, then one
+behaviour per test (negation, modality, attribution, inverse outcomes, coreference,
+conditions, numeric claims) on sentences written for these tests; headings and
+questions (pipeline.process) give no claims."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from pipeline.extract import Claim, claim_key, dose_band, extract_sentence, find_main_subject
+from pipeline.ingest import RawDoc
+from pipeline.lexicon import load_lexicon
+from pipeline.process import Processed, process_record
+
+LEX = load_lexicon()
+EFFECTS = LEX.raw["effects.json"]
+SUBJECTS = LEX.raw["subjects.json"]
+
+
+def extract(sentence: str, subject: str | None = "kava") -> list[Claim]:
+    return extract_sentence(sentence, subject)
+
+
+def keys(sentence: str, subject: str | None = "kava") -> set[tuple]:
+    """(predicate, outcome_norm, direction, polarity) of every claim in the sentence."""
+    return {(c.predicate, c.outcome_norm, c.direction, c.polarity) for c in extract(sentence, subject)}
+
+
+def only(sentence: str, subject: str | None = "kava") -> Claim:
+    claims = extract(sentence, subject)
+    assert len(claims) == 1, [(c.predicate, c.outcome_norm, c.effect) for c in claims]
+    return claims[0]
+
+
+def claim_on(sentence: str, outcome: str, subject: str | None = "kava") -> Claim:
+    hits = [c for c in extract(sentence, subject) if c.outcome_norm == outcome]
+    assert len(hits) == 1, [(c.predicate, c.outcome_norm, c.effect) for c in extract(sentence, subject)]
+    return hits[0]
+
+
+# ------------------------------------------------------------------ lexicon examples
+
+KNOWN_BAD_EXAMPLES = {
+    "Melatonin helps you fall asleep faster.":
+        "bug (lexicon data): effects.json expects ('increases', 'insomnia', -1) - an 'increases' "
+        "predicate with direction -1 contradicts the claim model (gold README: increases = +1); "
+        "the extractor gives ('decreases', 'insomnia', -1)",
+    "Melatonin is completely safe for adults.":
+        "bug (lexicon data): effects.json expects outcome_norm 'safety', but safe claims use "
+        "'side_effects' everywhere (extractor, contradict.GENERIC_ADVERSE, gold demo_claims.jsonl)",
+}
+
+
+def _effect_example_params():
+    for ex in EFFECTS["examples"]:
+        marks = ()
+        if ex["text"] in KNOWN_BAD_EXAMPLES:
+            marks = pytest.mark.xfail(strict=True, reason=KNOWN_BAD_EXAMPLES[ex["text"]])
+        yield pytest.param(ex, id=ex["text"], marks=marks)
+
+
+def test_lexicons_have_examples_and_counter_examples():
+    assert len(EFFECTS["examples"]) >= 10
+    assert len(EFFECTS["counter_examples"]) >= 3
+    assert len(SUBJECTS["examples"]) >= 2
+
+
+@pytest.mark.parametrize("example", list(_effect_example_params()))
+def test_effects_example_gives_the_expected_claims(example):
+    expected = {tuple(e) for e in example["expect"]}
+    assert keys(example["text"], example["subject"]) == expected
+
+
+@pytest.mark.parametrize("example", EFFECTS["counter_examples"], ids=lambda e: e["text"])
+def test_effects_counter_example_gives_no_claim(example):
+    assert extract(example["text"], example["subject"]) == []
+
+
+@pytest.mark.parametrize("example", SUBJECTS["examples"], ids=lambda e: e["text"])
+def test_subjects_example_resolves_to_the_expected_subject(example):
+    claims = extract(example["text"], example.get("doc_subject"))
+    assert claims
+    assert {c.subject_norm for c in claims} == {example["expect_subject"]}
+
+
+# ------------------------------------------------------------------ spans and keys
+
+
+def test_effect_span_points_into_the_sentence():
+    sentence = "Kava may relieve anxiety quickly."
+    c = only(sentence)
+    assert sentence[c.start:c.end] == c.effect == "relieve anxiety"
+
+
+def test_claim_key_joins_the_canonical_fields_and_dose_band():
+    c = only("At lower doses, kava relieves anxiety.")
+    assert claim_key(c) == "kava|decreases|anxiety|-1|affirmed|low"
+
+
+def test_dose_band_of_a_parsed_range():
+    c = only("At 100 to 250 mg, kava relieves anxiety.")
+    assert dose_band(c) == "100-250mg"
+
+
+def test_dose_band_without_conditions_is_any():
+    assert dose_band(only("Kava relieves anxiety.")) == "any"
+
+
+def test_coordinated_outcomes_give_one_claim_each():
+    assert keys("Kava causes nausea and headaches.") == {
+        ("causes", "nausea", 1, "affirmed"), ("causes", "headache", 1, "affirmed")}
+
+
+def test_sentence_without_an_effect_cue_gives_no_claim():
+    assert extract("Kava grows on islands in the Pacific.") == []
+
+
+# ------------------------------------------------------------------ negation
+
+
+def test_does_not_cause_is_negated():
+    assert keys("Kava does not cause liver damage.") == {("causes", "liver_damage", 1, "negated")}
+
+
+def test_fails_to_negates_a_benefit():
+    assert keys("Kava fails to relieve anxiety.") == {("decreases", "anxiety", -1, "negated")}
+
+
+def test_without_causing_negates_only_the_second_effect():
+    assert keys("Kava soothes nerves without causing drowsiness.") == {
+        ("decreases", "anxiety", -1, "affirmed"), ("causes", "sedation", 1, "negated")}
+
+
+def test_not_without_its_side_effects_asserts_them():
+    c = claim_on("Kava eases tension but is not without its side effects.", "side_effects")
+    assert (c.predicate, c.direction, c.polarity) == ("causes", 1, "affirmed")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: extract_sentence returns [] before _without_claims runs when "
+                   "the sentence has no other effect cue, so 'Kava is not without side effects.' gives no "
+                   "claim (expected causes side_effects +1 affirmed); 'Kava comes without side effects.' "
+                   "likewise loses its no_effect claim")
+def test_not_without_side_effects_alone_asserts_them():
+    assert keys("Kava is not without side effects.") == {("causes", "side_effects", 1, "affirmed")}
+
+
+def test_no_effect_on_is_a_no_effect_claim():
+    assert keys("Kava has no effect on blood pressure.") == {("no_effect", "blood_pressure", 0, "affirmed")}
+
+
+# ------------------------------------------------------------------ modality
+
+
+@pytest.mark.parametrize("sentence", [
+    "Kava may relieve anxiety.", "Kava could relieve anxiety.", "Kava can relieve anxiety.",
+    "Kava has potential to relieve anxiety.", "Kava might possibly relieve anxiety.",
+])
+def test_may_can_potential_are_possible(sentence):
+    assert only(sentence).modality == "possible"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Kava is likely to relieve anxiety.", "Kava often relieves anxiety.",
+    "Kava probably relieves anxiety.", "Kava tends to relieve anxiety.",
+])
+def test_likely_often_are_probable(sentence):
+    assert only(sentence).modality == "probable"
+
+
+def test_plain_assertion_is_certain():
+    assert only("Kava relieves anxiety.").modality == "certain"
+
+
+def test_hedge_in_another_clause_does_not_apply():
+    c = claim_on("Kava relieves anxiety, although it may cause nausea.", "anxiety")
+    assert c.modality == "certain"
+    assert claim_on("Kava relieves anxiety, although it may cause nausea.", "nausea").modality == "possible"
+
+
+# ------------------------------------------------------------------ attribution
+
+
+def test_plain_assertion_is_the_authors():
+    assert only("Kava relieves anxiety.").attribution == "author"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Some users report that kava triggers headaches.",
+    "Many people find that kava relieves anxiety.",
+])
+def test_user_reports_are_users_report(sentence):
+    assert only(sentence).attribution == "users_report"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Research suggests kava relieves anxiety.",
+    "Studies show that kava relieves anxiety.",
+])
+def test_research_is_studies(sentence):
+    assert only(sentence).attribution == "studies"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Experts say kava relieves anxiety.",
+    "Doctors say kava can cause liver damage.",
+])
+def test_experts_and_doctors_are_experts(sentence):
+    assert only(sentence).attribution == "experts"
+
+
+def test_contrary_to_claims_contests_only_the_claim_before_the_comma():
+    sentence = "Contrary to claims that kava causes liver damage, it relieves anxiety."
+    assert claim_on(sentence, "liver_damage").attribution == "contested"
+    assert claim_on(sentence, "anxiety").attribution == "author"
+
+
+def test_attribution_does_not_cross_a_semicolon_into_the_previous_clause():
+    sentence = "Kava relieves anxiety; some users report that it triggers headaches."
+    assert claim_on(sentence, "anxiety").attribution == "author"
+    assert claim_on(sentence, "headache").attribution == "users_report"
+
+
+# ------------------------------------------------------------------ inverse outcomes
+
+
+def test_improves_sleep_quality_is_less_insomnia():
+    assert keys("Kava improves sleep quality.") == {("decreases", "insomnia", -1, "affirmed")}
+
+
+def test_worsens_sleep_quality_is_more_insomnia():
+    assert keys("Kava worsens sleep quality.") == {("increases", "insomnia", 1, "affirmed")}
+
+
+def test_falling_asleep_faster_is_less_insomnia():
+    assert keys("Kava helps you fall asleep faster.") == {("decreases", "insomnia", -1, "affirmed")}
+
+
+def test_boosts_energy_is_less_fatigue():
+    assert keys("Kava boosts energy.") == {("decreases", "fatigue", -1, "affirmed")}
+
+
+def test_calming_and_energizing_are_opposite_poles_of_arousal():
+    assert keys("Kava has calming and energizing effects.") == {
+        ("has_property", "arousal", -1, "affirmed"), ("has_property", "arousal", 1, "affirmed")}
+
+
+def test_non_addictive_is_safe_about_addiction():
+    assert keys("Kava is non-addictive.") == {("safe", "addiction", 0, "affirmed")}
+
+
+def test_no_side_effects_is_safe():
+    assert keys("Kava has no side effects.") == {("safe", "side_effects", 0, "affirmed")}
+
+
+def test_not_safe_is_a_negated_safe_claim():
+    assert keys("Kava is not safe for children.") == {("safe", "side_effects", 0, "negated")}
+
+
+# ------------------------------------------------------------------ subjects and coreference
+
+
+@pytest.mark.parametrize("sentence, written", [
+    ("It relieves anxiety.", "It"),
+    ("This herb relieves anxiety.", "This herb"),
+    ("The plant-based remedy relieves anxiety.", "The plant-based remedy"),
+])
+def test_anaphor_resolves_to_the_document_subject(sentence, written):
+    c = only(sentence, "kava")
+    assert (c.subject, c.subject_norm) == (written, "kava")
+
+
+def test_pronoun_without_a_document_subject_gives_no_claim():
+    assert extract("It relieves anxiety.", None) == []
+
+
+def test_named_subject_wins_over_the_document_subject():
+    assert only("Melatonin relieves anxiety.", "kava").subject_norm == "melatonin"
+
+
+def test_synonym_maps_to_the_canonical_subject():
+    c = only("Piper methysticum relieves anxiety.", None)
+    assert (c.subject, c.subject_norm) == ("Piper methysticum", "kava")
+
+
+def test_use_phrase_subject_is_the_document_subject():
+    assert only("Long-term use can cause liver damage.", "kava").subject_norm == "kava"
+
+
+def test_main_subject_is_the_most_mentioned_with_the_title_counting_double():
+    text = "Melatonin is a hormone. Kava is a root. Kava tea is bitter."
+    assert find_main_subject(text, None) == "kava"
+    assert find_main_subject(text, "Melatonin guide") == "melatonin"
+
+
+# ------------------------------------------------------------------ conditions
+
+
+def test_dose_range_is_attached_in_mg():
+    c = only("Doses of 1-2 g of kava relieve anxiety.")
+    assert (c.dose_min, c.dose_max, c.dose_unit) == (1000.0, 2000.0, "mg")
+    assert c.condition == "1-2 g"
+
+
+def test_dose_level_is_attached():
+    c = only("At higher doses, kava can cause nausea.")
+    assert (c.dose_level, c.condition) == ("high", "higher doses")
+    assert c.dose_min is None and c.dose_max is None
+
+
+def test_population_is_attached():
+    c = only("In pregnant women, kava can cause nausea.")
+    assert c.population == "pregnant_women"
+
+
+def test_population_attaches_to_its_own_clause():
+    sentence = "Kava relieves anxiety in children but causes nausea in adults."
+    assert claim_on(sentence, "anxiety").population == "children"
+    assert claim_on(sentence, "nausea").population == "adults"
+
+
+@pytest.mark.parametrize("sentence, context", [
+    ("Kava, taken before bed, improves sleep quality.", "before_bed"),
+    ("Kava taken in the morning causes drowsiness.", "morning"),
+    ("Taken with alcohol, kava can cause liver damage.", "with_alcohol"),
+])
+def test_context_is_attached(sentence, context):
+    assert only(sentence).context == context
+
+
+def test_claim_without_conditions_has_empty_condition():
+    c = only("Kava relieves anxiety.")
+    assert c.condition == ""
+    assert (c.dose_min, c.dose_max, c.dose_unit, c.dose_level, c.population, c.context) == (None,) * 6
+
+
+# ------------------------------------------------------------------ numeric claims
+
+
+def test_half_life_value_in_hours():
+    c = only("Kava has a half-life of about 9 hours.")
+    assert (c.predicate, c.outcome_norm, c.direction) == ("has_property", "half_life", 0)
+    assert (c.value_min, c.value_max, c.value_unit) == (9.0, 9.0, "h")
+
+
+def test_half_life_range_in_hours():
+    c = only("The half-life of kavalactones is 9 to 12 hours.")
+    assert (c.outcome_norm, c.value_min, c.value_max, c.value_unit) == ("half_life", 9.0, 12.0, "h")
+
+
+def test_onset_in_minutes_is_converted_to_hours():
+    c = only("Kava takes effect within 30 minutes.")
+    assert c.outcome_norm == "onset_time"
+    assert c.value_unit == "h"
+    assert c.value_max == pytest.approx(0.5)
+
+
+def test_maximum_daily_dose_in_mg():
+    c = only("Never exceed 250 mg of kava a day.")
+    assert (c.outcome_norm, c.value_max, c.value_unit) == ("max_daily_dose", 250.0, "mg")
+
+
+def test_numeric_claim_carries_no_dose_condition():
+    c = only("Kava has a half-life of about 9 hours.")
+    assert c.condition == "" and c.dose_min is None
+
+
+# ------------------------------------------------------------------ headings and questions (process.py)
+
+T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
+
+
+def process_markdown(text: str) -> Processed:
+    raw = RawDoc("kava.md", "", text, None, None, None, "md", "utf-8", len(text.encode()))
+    out = process_record(raw, "run-test", T0)
+    assert isinstance(out, Processed), out
+    return out
+
+
+DOC = """# Kava Relieves Anxiety
+
+Does kava cause liver damage?
+
+Kava can relieve anxiety in adults. It may also cause nausea.
+"""
+
+
+def test_heading_gives_no_claim():
+    out = process_markdown(DOC)
+    heading = next(s for s in out.sentences if s["is_heading"])
+    assert "Relieves Anxiety" in heading["text"]
+    assert all(c["sentence_id"] != heading["sentence_id"] for c in out.claims)
+
+
+def test_question_gives_no_claim():
+    out = process_markdown(DOC)
+    question = next(s for s in out.sentences if s["text"].endswith("?"))
+    assert all(c["sentence_id"] != question["sentence_id"] for c in out.claims)
+
+
+def test_statements_in_the_document_give_claims_with_the_document_subject():
+    out = process_markdown(DOC)
+    got = {(c["subject_norm"], c["outcome_norm"], c["modality"]) for c in out.claims}
+    assert got == {("kava", "anxiety", "possible"), ("kava", "nausea", "possible")}
+
+
+def test_claim_offsets_point_into_the_document_and_the_raw_text():
+    text = "Kava  can relieve\u00a0anxiety.\r\n"
+    out = process_markdown(text)
+    c, = out.claims
+    assert out.document["text"][c["char_start"]:c["char_end"]] == c["effect"] == "relieve anxiety"
+    assert text[c["raw_char_start"]:c["raw_char_end"]] == "relieve\u00a0anxiety"
