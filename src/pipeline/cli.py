@@ -148,6 +148,60 @@ def validate(output_dir: Path) -> None:
         sys.exit(EXIT_INVALID)
 
 
+@main.command()
+@click.option("--input", "input_dir", required=True, type=click.Path(path_type=Path),
+              help="Drop folder watched by the schedule.")
+@click.option("--output", "output_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for the published tables.")
+@click.option("--cron", default="0 * * * *", show_default=True, help="Cron schedule (UTC).")
+@click.option("--name", default="drop-folder", show_default=True, help="Deployment name.")
+def serve(input_dir: Path, output_dir: Path, cron: str, name: str) -> None:
+    """Run the flow on a schedule over a drop folder (incrementally).
+
+    Uses the Prefect server at PREFECT_API_URL when set; otherwise starts
+    `prefect server start` on 127.0.0.1 with its data under PREFECT_HOME
+    (default ./.prefect) and stops it on exit. Schedules never fire on
+    Prefect's temporary server, hence the real one. Stop with Ctrl-C.
+
+    \b
+    Examples:
+      pipeline serve --input drop/ --output data/processed --cron "*/15 * * * *"
+      PREFECT_API_URL=http://127.0.0.1:4200/api pipeline serve --input drop/ --output out/
+    """
+    import os
+    import signal
+
+    def _stop(signum, frame):  # SIGTERM stops like Ctrl-C, so the local server is shut down too
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, _stop)
+    if not input_dir.is_dir():
+        _fail(f"input folder '{input_dir}' does not exist")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    from pipeline import serve as serving
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+        server, api_url = serving.start_local_server(log_path=Path(os.environ["PREFECT_HOME"]) / "server.log")
+        os.environ["PREFECT_API_URL"] = api_url
+        click.echo(f"started a local Prefect server at {api_url} (log: {os.environ['PREFECT_HOME']}/server.log)")
+    try:
+        serving.wait_healthy(os.environ["PREFECT_API_URL"])
+        click.echo(f"serving '{name}' on cron '{cron}': {input_dir} -> {output_dir}")
+        serving.serve(input_dir, output_dir, cron, name)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as exc:
+        _fail(str(exc), EXIT_FAILED)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except Exception:  # noqa: BLE001
+                server.kill()
+
+
 @main.command(name="eval")
 @click.option("--gold", "gold_files", required=True, multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Gold file(s): claims and/or contradictions JSONL (see tests/gold/README.md). Repeatable.")
