@@ -28,7 +28,6 @@ test in tests/hostile/test_fuzz_smoke.py calls it).
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import re
 import shutil
@@ -48,6 +47,14 @@ MODES = (
 SMALL_MAX_BYTES = 512  # every 4th input runs with a tiny max_bytes to reach the too_large paths
 _RECORD_RE = re.compile(r"^(|line:[1-9]\d*|record:[1-9]\d*)$")
 
+# Crashes already reported, each pinned by an xfail(strict) test in tests/hostile/. With
+# FUZZ_IGNORE_KNOWN=1 they are not counted as crashes, so a campaign can look for new ones
+# before these are fixed. (exception type name, text in its message)
+KNOWN_BUGS = (
+    # tests/hostile/test_hostile.py::test_html_control_characters_do_not_crash_the_run
+    ("ValueError", "All strings must be XML compatible"),
+)
+
 _TMP: Path | None = None
 
 
@@ -59,20 +66,17 @@ def _tmpdir() -> Path:
 
 
 def _warc(payload: bytes, gz: bool, raw_headers: bool) -> bytes:
-    from warcio.statusandheaders import StatusAndHeaders
-    from warcio.warcwriter import WARCWriter
-
-    buf = io.BytesIO()
-    writer = WARCWriter(buf, gzip=gz)
-    if raw_headers:  # the fuzz bytes are the whole HTTP response (status line, headers, body)
-        rec = writer.create_warc_record("http://127.0.0.1/fuzz", "response", payload=io.BytesIO(payload),
-                                        length=len(payload))
-    else:
-        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-        rec = writer.create_warc_record("http://127.0.0.1/fuzz", "response", payload=io.BytesIO(payload),
-                                        http_headers=headers)
-    writer.write_record(rec)
-    return buf.getvalue()
+    """One well-formed WARC ``response`` record around ``payload``. With ``raw_headers`` the
+    fuzz bytes are the whole HTTP message (status line, headers, body); else an HTTP 200
+    text/html header is put in front of them."""
+    http = payload if raw_headers else b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + payload
+    head = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://127.0.0.1/fuzz\r\n"
+            b"WARC-Date: 2024-01-01T00:00:00Z\r\n"
+            b"WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000000>\r\n"
+            b"Content-Type: application/http; msgtype=response\r\n"
+            b"Content-Length: " + str(len(http)).encode() + b"\r\n\r\n")
+    record = head + http + b"\r\n\r\n"
+    return gzip.compress(record, compresslevel=1) if gz else record
 
 
 def materialize(data: bytes) -> tuple[Path, int]:
@@ -130,27 +134,27 @@ def check_one(data: bytes) -> int:
     return n
 
 
+def is_known_bug(exc: BaseException) -> bool:
+    return any(type(exc).__name__ == name and text in str(exc) for name, text in KNOWN_BUGS)
+
+
 def _seed_dir() -> Path:
     """A few small valid inputs per format, so the fuzzer starts past the format checks."""
     seeds = _tmpdir() / "seeds"
     seeds.mkdir(exist_ok=True)
     page = (b"<!DOCTYPE html><html><head><meta charset='utf-8'><title>T</title></head><body><nav>Home</nav>"
             b"<article><p>Valerian helps sleep &amp; may cause headaches.</p></article></body></html>")
-    samples = {
-        ".txt": "Kratom may cause insomnia at higher doses.\n".encode(),
-        ".html": page,
-        ".jsonl": b'{"text": "Magnesium reduces cramps.", "url": "u", "published": "2020-01-02"}\n[1]\n{"text": 3}\n',
-        ".warc": None, ".txt.gz": None,
-    }
+    text = "Kratom may cause insomnia at higher doses.\n".encode()
+    jsonl = b'{"text": "Magnesium reduces cramps.", "url": "u", "published": "2020-01-02"}\n[1]\n{"text": 3}\n'
     for i, (ext, wrap) in enumerate(MODES):
         if wrap in ("warc", "warc-raw"):
             payload = page if wrap == "warc" else b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page
         elif ext.startswith(".html") or ext == ".htm":
             payload = page
         elif ext.startswith(".jsonl"):
-            payload = samples[".jsonl"]
+            payload = jsonl
         else:
-            payload = samples[".txt"]
+            payload = text
         if wrap is None and ext.endswith(".gz") and not ext.startswith(".warc"):
             payload = gzip.compress(payload)
         if wrap is None and ext.startswith(".warc"):
@@ -165,8 +169,15 @@ def main(argv: list[str]) -> None:
     with atheris.instrument_imports(include=["pipeline", "warcio", "trafilatura", "gzip", "json", "codecs"]):
         import pipeline.ingest  # noqa: F401
 
+    ignore_known = os.environ.get("FUZZ_IGNORE_KNOWN") == "1"
+
     def test_one_input(data: bytes) -> None:
-        check_one(data)
+        try:
+            check_one(data)
+        except Exception as exc:
+            if ignore_known and is_known_bug(exc):
+                return
+            raise
 
     args = list(argv)
     flags = [a for a in args[1:] if a.startswith("-")]

@@ -117,7 +117,7 @@ def _conflict(group_key: tuple, a, b) -> str | None:
             return "negation"  # "no known interactions" vs "interacts with blood thinners"
         if other.direction == 0:
             return None
-        if null.predicate != "no_effect" and null.direction != other.direction:
+        if null.predicate not in ("no_effect", "safe") and null.direction != other.direction:
             return None
         return "safety" if (_adverse(other.outcome_norm) and other.direction > 0) else "negation"
     if a.direction and b.direction and a.direction == -b.direction:

@@ -44,11 +44,11 @@ NP_STOP = frozenset({
 # Words that make a clause about taking the document's subject ("a low dose of 300 mg", "long-term use", "quitting").
 USE_HEADS = frozenset({"dose", "doses", "dosage", "dosages", "amount", "amounts", "use", "usage", "intake", "supplementation",
                        "serving", "servings", "cup", "cups", "mg", "g", "grams", "milligrams", "mcg", "quitting",
-                       "stopping", "taking", "using", "consuming", "mixing", "combining"})
+                       "stopping", "taking", "using", "consuming", "mixing", "combining", "combination"})
 COORD = frozenset({"and", "or", ",", "as well as", "plus", "along"})
 PEOPLE_OR_PRONOUNS = frozenset({"he", "she", "we", "i", "you", "they", "them", "us", "one", "there",
                                 "which", "that", "who", "what", "this", "these", "those", "here"})
-GENERIC_HEADS = frozenset({"symptoms", "symptom", "process", "processes", "journey", "path", "plan", "approach",
+GENERIC_HEADS = frozenset({"risk", "risks", "chance", "chances", "likelihood", "odds", "symptoms", "symptom", "process", "processes", "journey", "path", "plan", "approach",
                            "future", "time", "times", "strategy", "body", "bodies", "life", "lives", "health",
                            "effects", "effect", "benefits", "benefit", "role", "impact", "use", "uses",
                            "ability", "potential", "way", "ways", "thing", "things", "properties",
@@ -101,18 +101,25 @@ class _SentenceInfo:
 
 # ----------------------------------------------------------------- subjects
 def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None = None) -> str | None:
-    """The document's main subject: the most mentioned subject term (title counts double)."""
+    """The document's main subject, the antecedent of "it" and "this herb": a subject term named
+    in the title, else one that dominates the text (at least 3 mentions and half of all subject
+    mentions), else the title itself (a disease page's "it" is the disease); None without either."""
     lex = lex or load_lexicon()
+    title_words = [t.text for t in tokenize(title or "")]
+    in_title = [canon for _s, _e, canon in lex.subjects.find_all(title_words)]
+    if in_title:
+        return in_title[0]
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for weight, chunk in ((2, title or ""), (1, text)):
-        words = [t.text for t in tokenize(chunk)]
-        for s, _e, canon in lex.subjects.find_all(words):
-            counts[canon] += weight
-            first.setdefault(canon, len(first))
-    if not counts:
-        return None
-    return max(counts, key=lambda c: (counts[c], -first[c]))
+    for _s, _e, canon in lex.subjects.find_all([t.text for t in tokenize(text)]):
+        counts[canon] += 1
+        first.setdefault(canon, len(first))
+    if counts:
+        best = max(counts, key=lambda c: (counts[c], -first[c]))
+        if counts[best] >= 3 and counts[best] * 2 >= sum(counts.values()):
+            return best
+    content = [w for w in title_words if w.isalpha() and w not in ("the", "a", "an", "of", "and", "what", "is", "are")]
+    return "_".join(content[:6]) if content else None
 
 
 SUBORDINATORS = frozenset({"while", "although", "though", "whereas", "because", "since", "unless", "whilst", "if", "when"})
@@ -525,6 +532,9 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             if not objects:
                 continue
             consumed = obj_end
+            # "The most common side effects are headaches": whose side effects? a subject named
+            # in the sentence, else the document's
+            about_effects = kind == "noun" and "effects" in words[s:e]
             seen_dirs = set()
             for cs, ce, ccls in chain:
                 for os_, oe, canon, sign in objects:
@@ -532,7 +542,8 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                     if (canon, d) in seen_dirs:
                         continue
                     seen_dirs.add((canon, d))
-                    claims.append(_make(info, s, cs, oe, os_, oe, pred, canon, d, lex, doc_subject))
+                    claims.append(_make(info, s, cs, oe, os_, oe, pred, canon, d, lex, doc_subject,
+                                        outcome_first=about_effects))
         elif kind == "help":
             # "helps you drift off" (an outcome follows) vs "helps reduce" (a cue follows: transparent)
             j = _skip(words, e, lex, len(words))
@@ -643,7 +654,8 @@ def _safe_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
     nxt = words[e] if e < len(words) else ""
     if nxt in ("to", "for") or words[e:e + 2] == ["and", "effective"]:
         return True
-    if nxt in ("alternative", "option", "choice", "remedy", "supplement", "treatment", "aid", "herb", "way"):
+    if nxt in ("alternative", "alternatives", "option", "options", "choice", "choices", "remedy", "remedies",
+               "supplement", "supplements", "treatment", "treatments", "aid", "aids", "herb", "herbs", "way", "ways"):
         return True
     k = s - 1
     while k >= 0 and words[k] in {"completely", "totally", "generally", "perfectly", "relatively", "very", "quite",
@@ -671,14 +683,16 @@ def _without_claims(info: _SentenceInfo, lex: Lexicon, doc_subject, cues) -> lis
         hit = lex.outcomes.match_at(words, j)
         if not hit:
             continue
-        canon, _sign = hit[1]
-        if not lex.outcome_info.get(canon, {}).get("adverse"):
-            continue
+        canon, sign = hit[1]
+        if sign < 0 or int(lex.outcome_info.get(canon, {}).get("improve", -1)) > 0:
+            continue  # "without sleep" / "without energy" deny nothing bad
         if i > 0 and (words[i - 1] == "not" or words[i - 1].endswith("n't")):
             # "is not without its side effects" asserts them
             c = _make(info, i - 1, i, j + hit[0], j, j + hit[0], "causes", canon, 1, lex, doc_subject, negate=False)
         else:
-            c = _make(info, i, i, j + hit[0], j, j + hit[0], "no_effect", canon, 0, lex, doc_subject, negate=False)
+            # "sleep without the hangover" = does not cause it
+            c = _make(info, i, i, j + hit[0], j, j + hit[0], "causes", canon, 1, lex, doc_subject,
+                      negate=False, force_negated=True)
         if c:
             out.append(c)
     return out

@@ -181,6 +181,8 @@ def load_lexicon() -> Lexicon:
 
     cue_entries: list[tuple[str, Any]] = []
     # Order = priority for identical phrases.
+    for phrase in eff["safe"]["gentle_on"]:
+        cue_entries.append((phrase, ("no_risk", None)))
     for phrase in eff["safe"]["no_risk_phrases"]:
         cue_entries.append((phrase, ("no_risk", None)))
     for phrase in eff["safe"]["no_effect_phrases"]:

@@ -4,6 +4,8 @@ same output whatever the input row order."""
 
 from __future__ import annotations
 
+from itertools import product
+
 import pandas as pd
 import pytest
 from hypothesis import example, given, settings
@@ -26,36 +28,36 @@ SHAPES = [
 ]
 DOSES = [(None, None, None), (1000.0, 3000.0, "mg"), (5000.0, None, "mg"), (None, 500.0, "mg"),
          (2000.0, 4000.0, "mg")]
-HALF_LIVES = [(1.0, 2.0), (2.0, 2.0), (9.0, 12.0), (24.0, 72.0)]
+HALF_LIVES = [(1.0, 2.0), (2.0, 2.0), (9.0, 12.0), (24.0, 72.0)]  # value ranges in h
+
+
+# Few draws per claim (each a product of choices) keep generation cheap.
+PLACES = list(product(["d1", "d2", "d3"], ["s1", "s2", "s3"], ["kava", "melatonin"]))
+QUALIFIERS = list(product(["affirmed", "affirmed", "negated"], ["certain", "probable", "possible"],
+                          ["author", "studies", "users_report", "contested"]))
+CONDITIONS = list(product(DOSES, [None, None, "low", "moderate", "high"],
+                          [None, None, "adults", "children", "adults;women"], [None, None, "morning", "before_bed"]))
 
 
 @st.composite
 def claim_rows(draw, index: int) -> dict:
+    (doc, sentence, subject) = draw(st.sampled_from(PLACES))
+    polarity, modality, attribution = draw(st.sampled_from(QUALIFIERS))
+    common = dict(doc_id=doc, sentence=sentence, subject_norm=subject, polarity=polarity,
+                  modality=modality, attribution=attribution,
+                  is_repeat=draw(st.sampled_from([False, False, False, True])))
+    shape = draw(st.sampled_from(SHAPES + HALF_LIVES))
     cid = f"c{index:02d}"
-    doc = draw(st.sampled_from(["d1", "d2", "d3"]))
-    common = dict(
-        doc_id=doc, sentence=draw(st.sampled_from(["s1", "s2", "s3"])),
-        subject_norm=draw(st.sampled_from(["kava", "melatonin"])),
-        polarity=draw(st.sampled_from(["affirmed", "affirmed", "negated"])),
-        modality=draw(st.sampled_from(["certain", "probable", "possible"])),
-        attribution=draw(st.sampled_from(["author", "studies", "users_report", "contested"])),
-        is_repeat=draw(st.booleans().map(lambda b: b and draw(st.booleans()))),
-    )
-    if draw(st.integers(0, 5)) == 0:
+    if shape in HALF_LIVES:
         # numeric claims stay affirmed here: negated ones are paired (bug, see
         # tests/unit/test_contradict.py::test_negated_numeric_claims_do_not_conflict)
-        lo, hi = draw(st.sampled_from(HALF_LIVES))
         return claim(cid, predicate="has_property", outcome_norm="half_life", direction=0,
-                     value_min=lo, value_max=hi, value_unit="h", **{**common, "polarity": "affirmed"})
-    predicate, outcome, direction = draw(st.sampled_from(SHAPES))
-    dose_min, dose_max, unit = draw(st.sampled_from(DOSES))
-    return claim(
-        cid, predicate=predicate, outcome_norm=outcome, direction=direction,
-        dose_min=dose_min, dose_max=dose_max, dose_unit=unit,
-        dose_level=draw(st.sampled_from([None, None, "low", "moderate", "high"])),
-        population=draw(st.sampled_from([None, None, "adults", "children", "adults;women"])),
-        context=draw(st.sampled_from([None, None, "morning", "before_bed"])),
-        **common)
+                     value_min=shape[0], value_max=shape[1], value_unit="h", **{**common, "polarity": "affirmed"})
+    predicate, outcome, direction = shape
+    (dose_min, dose_max, unit), level, population, context = draw(st.sampled_from(CONDITIONS))
+    return claim(cid, predicate=predicate, outcome_norm=outcome, direction=direction,
+                 dose_min=dose_min, dose_max=dose_max, dose_unit=unit, dose_level=level,
+                 population=population, context=context, **common)
 
 
 @st.composite
@@ -72,7 +74,7 @@ def claim_sets(draw, dose_labels: bool = True) -> list[dict]:
 
 CLUSTERS = {"d2": "d1"}   # d1 and d2 are near-duplicates; d3 is independent
 DOCUMENTS = documents_frame(pd.DataFrame({"doc_id": ["d1", "d2", "d3"]}), CLUSTERS)
-PROPS = settings(max_examples=100, deadline=None)
+PROPS = settings(max_examples=60, deadline=None)
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
@@ -107,21 +109,17 @@ def test_pairs_are_well_formed(rows):
 
 @PROPS
 @given(claim_sets())
-def test_emitted_values_are_in_the_schema_enums(rows):
-    out, _ = find(rows)
+def test_emitted_values_are_in_the_schema_enums_and_negated_pairs_never_appear(rows):
+    """kind/verdict/scope in the schema's sets, a separating condition exactly for
+    conditional pairs, and never two negated claims (a negated 'safe' - "not safe" -
+    asserts a harm, so it does not count as negated here)."""
+    out, claims = find(rows)
     assert list(out.columns) == CONTRADICTIONS.columns
     for column in ("kind", "verdict", "scope"):
         assert set(out[column]) <= set(CONTRADICTIONS.enum_of(column)), column
     conditional = out["verdict"] == "conditional"
     assert out.loc[conditional, "separating_condition"].notna().all()
     assert out.loc[~conditional, "separating_condition"].isna().all()
-
-
-@PROPS
-@given(claim_sets())
-def test_two_negated_claims_never_pair(rows):
-    # a negated 'safe' claim ("not safe") asserts a harm, so it is left out
-    out, claims = find(rows)
     by_id = claims.set_index("claim_id")
     for p in out.itertuples():
         sides = [by_id.loc[p.claim_id_a], by_id.loc[p.claim_id_b]]
@@ -136,7 +134,7 @@ def assert_order_independent(rows, rnd):
     pd.testing.assert_frame_equal(got, expected)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(claim_sets(dose_labels=False), st.randoms(use_true_random=False))
 def test_output_does_not_depend_on_input_row_order_without_dose_labels(rows, rnd):
     assert_order_independent(rows, rnd)
@@ -162,7 +160,7 @@ class _Reverse:
                    "c1 'decreases insomnia' (low, 1-3 g) vs c2 'causes insomnia' (moderate, 1-3 g) is "
                    "kind=direction/verdict=conditional in order [c1, c2, c3] but kind=dose_label/"
                    "verdict=contradiction in order [c3, c2, c1] (c3: causes side_effects, low, 1-3 g)")
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(claim_sets(), st.randoms(use_true_random=False))
 @example(ORDER_COUNTEREXAMPLE, _Reverse())
 def test_output_does_not_depend_on_input_row_order(rows, rnd):

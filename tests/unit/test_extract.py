@@ -288,10 +288,18 @@ def test_use_phrase_subject_is_the_document_subject():
     assert only("Long-term use can cause liver damage.", "kava").subject_norm == "kava"
 
 
-def test_main_subject_is_the_most_mentioned_with_the_title_counting_double():
-    text = "Melatonin is a hormone. Kava is a root. Kava tea is bitter."
-    assert find_main_subject(text, None) == "kava"
+def test_main_subject_named_in_the_title_wins():
+    text = "Kava is a root. Kava tea is bitter. Kava bars are popular."
     assert find_main_subject(text, "Melatonin guide") == "melatonin"
+
+
+def test_main_subject_dominating_the_text_without_a_title():
+    text = "Melatonin is a hormone. Kava is a root. Kava tea is bitter. Kava bars are popular."
+    assert find_main_subject(text, None) == "kava"
+
+
+def test_no_main_subject_without_a_title_or_a_dominant_term():
+    assert find_main_subject("Melatonin is a hormone. Kava is a root.", None) is None
 
 
 # ------------------------------------------------------------------ conditions
@@ -359,6 +367,13 @@ def test_onset_in_minutes_is_converted_to_hours():
 def test_maximum_daily_dose_in_mg():
     c = only("Never exceed 250 mg of kava a day.")
     assert (c.outcome_norm, c.value_max, c.value_unit) == ("max_daily_dose", 250.0, "mg")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: negation after a quantity cue is not read: 'The half-life of "
+                   "kava is not 2 hours.' gives an affirmed half_life = 2 h claim")
+def test_negated_numeric_value_is_negated():
+    c = only("The half-life of kava is not 2 hours.")
+    assert (c.outcome_norm, c.polarity) == ("half_life", "negated")
 
 
 def test_numeric_claim_carries_no_dose_condition():
