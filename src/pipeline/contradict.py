@@ -33,7 +33,7 @@ from pipeline.lexicon import load_lexicon
 from pipeline.schemas import CONTRADICTIONS
 
 HEDGED_ATTRIBUTIONS = frozenset({"users_report", "contested"})
-NUMERIC_TOLERANCE = 1.5   # values within a factor 1.5 are treated as the same approximate number
+NUMERIC_TOLERANCE = 1.15   # values within 15% are treated as the same approximate number
 GENERIC_ADVERSE = frozenset({"side_effects"})
 
 

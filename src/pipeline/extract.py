@@ -45,6 +45,8 @@ NP_STOP = frozenset({
 USE_HEADS = frozenset({"dose", "doses", "dosage", "dosages", "amount", "amounts", "use", "usage", "intake", "supplementation",
                        "serving", "servings", "cup", "cups", "mg", "g", "grams", "milligrams", "mcg", "quitting",
                        "stopping", "taking", "using", "consuming", "mixing", "combining", "combination"})
+DETERMINERS = frozenset({"a", "an", "the", "your", "their", "his", "her", "our", "my", "some", "any", "each", "every",
+                         "no", "all", "most", "many", "more", "less", "several"})
 COORD = frozenset({"and", "or", ",", "as well as", "plus", "along"})
 PEOPLE_OR_PRONOUNS = frozenset({"he", "she", "we", "i", "you", "they", "them", "us", "one", "there",
                                 "which", "that", "who", "what", "this", "these", "those", "here"})
@@ -146,6 +148,7 @@ def _is_modifier(words: list[str], nxt: int, lex: Lexicon) -> bool:
         return False
     w = words[nxt]
     return w.isalpha() and w not in NP_STOP and w not in COORD and w not in lex.clause_breaks \
+        and w not in DETERMINERS \
         and not lex.cues.match_at(words, nxt) and not lex.modality.match_at(words, nxt) and w not in ("and", "or", "not", "users")
 
 
@@ -195,6 +198,10 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
             if words[i] in lex.anaphor_pronouns:
                 best = ("anaphor", i, i + 1, None)
             i += 1
+    if best and doc_subject and best[0] == "term" and best[3] != doc_subject \
+            and any(w in USE_HEADS for w in words[best[2]:cue]):
+        # "interacts with alcohol, and mixing them can make you drowsy": about taking the document's subject
+        return "", doc_subject
     if best:
         kind, s, e, canon = best
         written = info.text[toks[s].start:toks[e - 1].end]
@@ -497,6 +504,8 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
         k += 1
         if s < consumed:
             continue
+        if _after_than(words, s):
+            continue  # the second term of a comparison ("... than to help you sleep") is not asserted
         if kind in ("verb", "noun"):
             cls = payload
             # "help" + verb is transparent; handled by the transparent list.
@@ -519,7 +528,7 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 # "interacts with alcohol and sleeping pills": a drug-interaction claim whatever the partner
                 obj_s = _skip(words, last_end, lex, len(words))
                 obj_e = obj_s
-                while obj_e < len(words) and (words[obj_e].isalnum() or "-" in words[obj_e] or words[obj_e] in ("and", "or", ",")) \
+                while obj_e < len(words) and (words[obj_e].isalnum() or "-" in words[obj_e] or words[obj_e] in ("and", "or")) \
                         and words[obj_e] not in NP_STOP and obj_e - obj_s < 8:
                     obj_e += 1
                 while obj_e > obj_s and words[obj_e - 1] in ("and", "or", ","):
@@ -544,6 +553,8 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                     seen_dirs.add((canon, d))
                     claims.append(_make(info, s, cs, oe, os_, oe, pred, canon, d, lex, doc_subject,
                                         outcome_first=about_effects))
+        elif kind == "help" and _after_than(words, s):
+            continue
         elif kind == "help":
             # "helps you drift off" (an outcome follows) vs "helps reduce" (a cue follows: transparent)
             j = _skip(words, e, lex, len(words))
@@ -646,6 +657,10 @@ def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen:
                                value_min=None, value_max=c.dose_max, value_unit="mg", dose_min=None,
                                dose_max=None, dose_unit=None, dose_level=None, condition=""))
     return out
+
+
+def _after_than(words: list[str], s: int) -> bool:
+    return (s >= 1 and words[s - 1] == "than") or (s >= 2 and words[s - 2:s] == ["than", "to"])
 
 
 def _safe_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:

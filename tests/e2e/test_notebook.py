@@ -3,6 +3,7 @@ corpus through the flow), in a fresh kernel of this interpreter."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -36,7 +37,6 @@ def test_notebook_runs(request, tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
     monkeypatch.setenv("PIPELINE_OUTPUT", str(output))
 
@@ -50,3 +50,6 @@ def test_notebook_runs(request, tmp_path, monkeypatch):
     text = "\n".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert f"tables from {Path(output).resolve()}" in text
     assert "[[" in text and "]]" in text            # the drilled-into document with its claims marked
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    if importlib.util.find_spec("matplotlib"):
+        assert len(images) == 3                     # claim frequency, rates by subject, verdict by kind
