@@ -66,6 +66,9 @@ COLUMNS = [
     "peak_rss_mb", "tree_peak_rss_mb", "overhead_ratio", "floor_s", "ratio_to_floor", "direct_total_s",
     *[f"{s}_s" for s in STAGES], "fixed_s", "exit_code", "workers", "n_documents_out", "n_claims",
     "n_contradictions", "n_clusters", "cpus",
+    # CPU seconds (user + system): much less sensitive than wall time to other load on the machine
+    "flow_cpu_s", "direct_cpu_s", "floor_cpu_s", "overhead_ratio_cpu", "ratio_to_floor_cpu",
+    *[f"{s}_cpu_s" for s in STAGES], "fixed_cpu_s", "load_avg_max",
 ]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -175,6 +178,7 @@ def run_flow(input_dir: Path, out: Path, env: dict, extra: list[str], log_path: 
         sampler.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"cmd": cmd, "wall_s": wall, "exit_code": proc.returncode,
+            "cpu_s": usage.ru_utime + usage.ru_stime,  # the child and the children it waited for
             "peak_rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux -> MiB
             "tree_peak_rss_mb": sampler.peak / 2**20, "log": log_path}
 
@@ -192,6 +196,7 @@ class StageTimer:
 
     def __init__(self):
         self.seconds: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
         self.calls: Counter = Counter()
         self._depth = 0
 
@@ -201,18 +206,19 @@ class StageTimer:
             if self._depth:
                 return fn(*args, **kwargs)
             self._depth += 1
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 self.seconds[name] += time.perf_counter() - t0
+                self.cpu[name] += time.process_time() - c0
                 self.calls[name] += 1
                 self._depth -= 1
         return timed
 
-    def by_stage(self) -> dict[str, float]:
+    def by_stage(self, cpu: bool = False) -> dict[str, float]:
         out = dict.fromkeys(STAGES, 0.0)
-        for name, s in self.seconds.items():
+        for name, s in (self.cpu if cpu else self.seconds).items():
             out[BUCKET.get(name, "other")] += s
         return out
 
@@ -243,7 +249,8 @@ def run_direct(input_dir: Path, out: Path, profile_to: Path | None = None) -> di
                  if inspect.isfunction(fn) and fn.__module__ == stages.__name__ and name != "run_all"}
     for name, fn in originals.items():
         setattr(stages, name, timer.wrap(name, fn))
-    prof = cProfile.Profile() if profile_to else None
+    # the profiler counts CPU time, so other load on the machine does not distort it
+    prof = cProfile.Profile(time.process_time) if profile_to else None
     gc.collect()
     t0 = time.perf_counter()
     try:
@@ -264,9 +271,10 @@ def run_direct(input_dir: Path, out: Path, profile_to: Path | None = None) -> di
             setattr(stages, name, fn)
     if prof:
         prof.dump_stats(str(profile_to))
-    by_stage = timer.by_stage()
-    return {"by_stage": by_stage, "by_function": dict(timer.seconds), "calls": dict(timer.calls),
-            "sum_s": sum(by_stage.values()), "wall_s": total, "success": bool(result.get("success")),
+    by_stage, by_stage_cpu = timer.by_stage(), timer.by_stage(cpu=True)
+    return {"by_stage": by_stage, "by_stage_cpu": by_stage_cpu, "by_function": dict(timer.seconds),
+            "calls": dict(timer.calls), "sum_s": sum(by_stage.values()), "cpu_s": sum(by_stage_cpu.values()),
+            "wall_s": total, "success": bool(result.get("success")),
             "api": "run_all" if hasattr(stages, "run_all") else "legacy"}
 
 
@@ -290,13 +298,14 @@ def run_floor(input_dir: Path) -> dict:
     segment("Warm up. The tokenizer is built at import.")
     gc.collect()
     n_docs = n_sent = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for path in sorted(input_dir.glob("*.jsonl")):
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 n_sent += len(segment(json.loads(line)["text"]))
                 n_docs += 1
-    return {"seconds": time.perf_counter() - t0, "docs": n_docs, "sentences": n_sent}
+    return {"seconds": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "docs": n_docs,
+            "sentences": n_sent}
 
 
 # --------------------------------------------------------------------------- report
@@ -305,43 +314,51 @@ def print_size_report(r: dict) -> None:
     mbytes, flow, direct, floor = r["text_mb"], r.get("flow"), r.get("direct"), r.get("floor")
     print(f"\n=== {r['size_mb']:g} MB corpus: {r['n_docs']:,} docs, {mbytes:.1f} MB of text "
           f"({r['n_near_dups']} near-duplicates) in {r['input']}")
+    print(f"load average (1 min) during the measurements: up to {r['load_avg_max']:.1f} on {os.cpu_count()} CPUs"
+          + ("  <- the machine was busy: wall times are inflated, compare CPU seconds"
+             if r["load_avg_max"] > 0.75 * (os.cpu_count() or 1) + 1 else ""))
     if flow:
         print(f"flow  `pipeline run` (subprocess, Prefect start-up included): exit {flow['exit_code']}")
         print(f"  wall {flow['wall_s']:.1f} s | {mbytes / flow['wall_s']:.2f} MB/s | "
-              f"{r['n_docs'] / flow['wall_s']:.1f} docs/s | peak RSS {flow['peak_rss_mb']:,.0f} MiB "
-              f"(largest process), {flow['tree_peak_rss_mb']:,.0f} MiB (process tree)")
+              f"{r['n_docs'] / flow['wall_s']:.1f} docs/s | CPU {flow['cpu_s']:.1f} s | peak RSS "
+              f"{flow['peak_rss_mb']:,.0f} MiB (largest process), {flow['tree_peak_rss_mb']:,.0f} MiB (process tree)")
         if flow.get("outputs"):
             o = flow["outputs"]
             print("  published: " + ", ".join(f"{k} {v:,}" for k, v in o.items() if v is not None))
     if direct:
         print(f"direct stages (pipeline.stages called in-process, no Prefect; api={direct['api']}, "
               f"validation {'passed' if direct['success'] else 'FAILED'}):")
-        print(f"  {'stage':<16}{'seconds':>9}{'MB/s':>9}{'share':>8}")
+        print(f"  {'stage':<16}{'wall s':>9}{'MB/s':>9}{'CPU s':>9}{'CPU MB/s':>10}{'share':>7}")
         for stage in STAGES:
-            s = direct["by_stage"][stage]
+            s, c = direct["by_stage"][stage], direct["by_stage_cpu"][stage]
             if stage == "other" and s < 0.005:
                 continue
-            print(f"  {stage:<16}{s:>9.2f}{(mbytes / s if s > 0 else 0):>9.2f}{s / direct['sum_s']:>8.0%}")
-        print(f"  {'sum':<16}{direct['sum_s']:>9.2f}{mbytes / direct['sum_s']:>9.2f}"
-              f"   (wall incl. glue {direct['wall_s']:.2f} s)")
+            print(f"  {stage:<16}{s:>9.2f}{(mbytes / s if s > 0 else 0):>9.2f}{c:>9.2f}"
+                  f"{(mbytes / c if c > 0 else 0):>10.2f}{s / direct['sum_s']:>7.0%}")
+        print(f"  {'sum':<16}{direct['sum_s']:>9.2f}{mbytes / direct['sum_s']:>9.2f}{direct['cpu_s']:>9.2f}"
+              f"{mbytes / direct['cpu_s']:>10.2f}   (wall incl. glue {direct['wall_s']:.2f} s)")
         calls = ", ".join(f"{k} x{v}" for k, v in sorted(direct["calls"].items()))
         print(f"  calls: {calls}")
     if flow and direct:
         print(f"orchestration overhead = flow wall / direct sum - 1 = {r['overhead_ratio']:+.2f} "
-              f"({flow['wall_s'] - direct['sum_s']:+.1f} s)"
-              + (f"; fixed cost of a 3-doc flow run: {r['fixed_s']:.1f} s" if r.get("fixed_s") else ""))
+              f"({flow['wall_s'] - direct['sum_s']:+.1f} s); in CPU seconds {r['overhead_ratio_cpu']:+.2f} "
+              f"({flow['cpu_s'] - direct['cpu_s']:+.1f} s)")
+        if r.get("fixed_s"):
+            print(f"  fixed cost of a 3-document flow run: {r['fixed_s']:.1f} s wall, {r['fixed_cpu_s']:.1f} s CPU")
     if floor:
-        print(f"floor (read JSONL + segment() every text): {floor['seconds']:.2f} s, "
-              f"{mbytes / floor['seconds']:.2f} MB/s, {floor['sentences']:,} sentences")
+        print(f"floor (read JSONL + segment() every text): {floor['seconds']:.2f} s "
+              f"({mbytes / floor['seconds']:.2f} MB/s), CPU {floor['cpu_s']:.2f} s, {floor['sentences']:,} sentences")
         parts = []
         if flow:
-            parts.append(f"flow = {flow['wall_s'] / floor['seconds']:.1f}x floor")
+            parts.append(f"flow = {flow['wall_s'] / floor['seconds']:.1f}x floor "
+                         f"(CPU {flow['cpu_s'] / floor['cpu_s']:.1f}x)")
         if direct:
-            parts.append(f"direct stages = {direct['sum_s'] / floor['seconds']:.1f}x floor")
+            parts.append(f"direct stages = {direct['sum_s'] / floor['seconds']:.1f}x floor "
+                         f"(CPU {direct['cpu_s'] / floor['cpu_s']:.1f}x)")
         print("  " + "; ".join(parts))
 
 
-def csv_row(r: dict, ts: str, sha: str, fixed_s, workers, cpus) -> dict:
+def csv_row(r: dict, ts: str, sha: str, fixed: dict | None, workers, cpus) -> dict:
     flow, direct, floor = r.get("flow"), r.get("direct"), r.get("floor")
     wall = flow["wall_s"] if flow else None
     row = {
@@ -356,8 +373,16 @@ def csv_row(r: dict, ts: str, sha: str, fixed_s, workers, cpus) -> dict:
         "ratio_to_floor": fmt(wall / floor["seconds"] if (wall and floor) else None, ".2f", ""),
         "direct_total_s": fmt(direct and direct["sum_s"], ".2f", ""),
         **{f"{s}_s": fmt(direct["by_stage"][s] if direct else None, ".2f", "") for s in STAGES},
-        "fixed_s": fmt(fixed_s, ".2f", ""), "exit_code": "" if not flow else flow["exit_code"],
+        "fixed_s": fmt(fixed and fixed["wall_s"], ".2f", ""), "exit_code": "" if not flow else flow["exit_code"],
         "workers": "" if workers is None else workers, "cpus": cpus,
+        "flow_cpu_s": fmt(flow and flow["cpu_s"], ".2f", ""),
+        "direct_cpu_s": fmt(direct and direct["cpu_s"], ".2f", ""),
+        "floor_cpu_s": fmt(floor and floor["cpu_s"], ".2f", ""),
+        "overhead_ratio_cpu": fmt(r.get("overhead_ratio_cpu"), ".3f", ""),
+        "ratio_to_floor_cpu": fmt(flow["cpu_s"] / floor["cpu_s"] if (flow and floor) else None, ".2f", ""),
+        **{f"{s}_cpu_s": fmt(direct["by_stage_cpu"][s] if direct else None, ".2f", "") for s in STAGES},
+        "fixed_cpu_s": fmt(fixed and fixed["cpu_s"], ".2f", ""),
+        "load_avg_max": f"{r['load_avg_max']:.2f}",
     }
     o = (flow or {}).get("outputs") or {}
     for key in ("documents", "claims", "contradictions", "clusters"):
@@ -443,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"benchmark {ts}  code {sha}  python {platform.python_version()}  cpus {cpus}  "
           f"PREFECT_HOME={env.get('PREFECT_HOME')}")
 
-    fixed_s = None
+    fixed = None
     if not a.skip_flow and not a.no_fixed_cost:
         tiny = tiny_corpus(root)
         out = root / "runs" / "tiny"
@@ -455,9 +480,9 @@ def main(argv: list[str] | None = None) -> int:
             run_flow(tiny, out / "warmup", env, extra, out / "warmup.log")
         res = run_flow(tiny, out / "flow", env, extra, out / "flow.log")
         if res["exit_code"] == 0:
-            fixed_s = res["wall_s"]
-            print(f"fixed cost: `pipeline run` on 3 documents took {fixed_s:.1f} s "
-                  f"(Prefect start-up, per-task and per-run costs, imports)")
+            fixed = res
+            print(f"fixed cost: `pipeline run` on 3 documents took {res['wall_s']:.1f} s wall, "
+                  f"{res['cpu_s']:.1f} s CPU (imports, Prefect start-up, per-task and per-run costs)")
         else:
             print(f"fixed-cost run failed (exit {res['exit_code']}); log {res['log']}:\n{tail(res['log'])}")
 
@@ -470,7 +495,9 @@ def main(argv: list[str] | None = None) -> int:
         safe_rmtree(run_dir, root)
         run_dir.mkdir(parents=True)
         r = {"size_mb": size, "text_mb": manifest["text_bytes"] / MB, "n_docs": manifest["n_docs"],
-             "n_near_dups": manifest["n_near_duplicates"], "input": input_dir, "fixed_s": fixed_s}
+             "n_near_dups": manifest["n_near_duplicates"], "input": input_dir,
+             "fixed_s": fixed and fixed["wall_s"], "fixed_cpu_s": fixed and fixed["cpu_s"]}
+        loads = [os.getloadavg()[0]]
 
         if not a.skip_flow:
             print(f"[{size:g} MB] flow run ...", flush=True)
@@ -482,14 +509,19 @@ def main(argv: list[str] | None = None) -> int:
                                    ("documents", "rejects", "sentences", "claims", "contradictions")}
                 flow["outputs"]["clusters"] = n_clusters(run_dir / "flow")
             r["flow"] = flow
+            loads.append(os.getloadavg()[0])
         if not a.skip_direct:
             print(f"[{size:g} MB] direct stage run ...", flush=True)
             r["direct"] = run_direct(input_dir, run_dir / "direct")
+            loads.append(os.getloadavg()[0])
         if not a.skip_floor:
             print(f"[{size:g} MB] floor ...", flush=True)
             r["floor"] = run_floor(input_dir)
+            loads.append(os.getloadavg()[0])
+        r["load_avg_max"] = max(loads)
         if r.get("flow") and r.get("direct") and r["direct"]["sum_s"] > 0:
             r["overhead_ratio"] = r["flow"]["wall_s"] / r["direct"]["sum_s"] - 1
+            r["overhead_ratio_cpu"] = r["flow"]["cpu_s"] / r["direct"]["cpu_s"] - 1
         print_size_report(r)
         if a.profile:
             print(f"[{size:g} MB] profiled direct stage run ...", flush=True)
@@ -498,10 +530,11 @@ def main(argv: list[str] | None = None) -> int:
             p = run_direct(input_dir, run_dir / "direct-profiled", profile_to=prof_path)
             text = print_profile(prof_path, a.top)
             (run_dir / "profile.txt").write_text(text + "\n")
-            print(f"\ncProfile of the direct stage run ({p['wall_s']:.1f} s under the profiler; "
+            print(f"\ncProfile (CPU clock) of the direct stage run ({p['cpu_s']:.1f} s CPU, {p['wall_s']:.1f} s "
+                  f"wall under the profiler; "
                   f"stats in {prof_path}):\n{text}")
         results.append(r)
-        rows.append(csv_row(r, ts, sha, fixed_s, workers, cpus))
+        rows.append(csv_row(r, ts, sha, fixed, workers, cpus))
         gc.collect()
 
     if len(results) > 1:

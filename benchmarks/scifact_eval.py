@@ -214,6 +214,8 @@ def evaluate_setup(pairs: pd.DataFrame, setup: str, workdir: Path) -> SetupResul
         for name, vs in VERDICT_SETS.items():
             rec[f"pred_{name}"] = bool(verdicts & vs)
         rec["reason"] = miss_reason(rec, ce, cc, verdicts)
+        for side, c, text in (("evidence", ce, p.evidence), ("claim", cc, p.claim)):
+            rec[f"empty_{side}"] = side_diagnosis(text) if c.empty else ""
         records.append(rec)
     table = pd.DataFrame(records)
     stats = {
@@ -229,6 +231,27 @@ def evaluate_setup(pairs: pd.DataFrame, setup: str, workdir: Path) -> SetupResul
     }
     version = str(t["runs"]["extractor_version"].iloc[-1]) if len(t["runs"]) else ""
     return SetupResult(setup, table, claims, rows, rejects, seconds, version, stats)
+
+
+def side_diagnosis(text: str) -> str:
+    """Why a text gave no claim, as far as the extractor's first steps tell (its lexicons):
+    no effect cue at all, a cue but no known outcome phrase, or both but no claim formed."""
+    from pipeline.lexicon import load_lexicon, tokenize
+
+    lex = load_lexicon()
+    words = [t.text for t in tokenize(text)]
+    cue = any(lex.cues.match_at(words, i) for i in range(len(words)))
+    outcome = any(lex.outcomes.match_at(words, i) for i in range(len(words)))
+    if not cue:
+        return "no_cue"
+    return "no_outcome" if not outcome else "not_formed"
+
+
+SIDE_REASONS = {
+    "no_cue": "no effect cue (verb/noun/property in effects.json)",
+    "no_outcome": "an effect cue, but no outcome phrase of outcomes.json",
+    "not_formed": "cue and outcome phrase present, but no claim formed (subject/object not attached)",
+}
 
 
 def miss_reason(rec: dict, ce: pd.DataFrame, cc: pd.DataFrame, verdicts: set) -> str:
@@ -305,6 +328,7 @@ def score(res: SetupResult) -> dict:
         "both": int((no_e & no_c).sum()),
         "either_gold_pos": int(((no_e | no_c) & t["gold"]).sum()),
     }
+    out["empty_sides"] = {side: {r: int((t[f"empty_{side}"] == r).sum()) for r in SIDE_REASONS} for side in SIDES}
     fn = t[t["gold"] & ~t["pred_main"]]
     out["miss_reasons"] = {r: int((fn["reason"] == r).sum()) for r in REASONS if (fn["reason"] == r).any()}
     return out
@@ -347,10 +371,10 @@ def format_report(res: SetupResult, s: dict, n_fn_examples: int = 20) -> str:
              f"pairs {len(t)} (gold positive = not_entailment: {int(t['gold'].sum())}) | documents {st['n_documents']}"
              f" | rejects {st['n_rejects']} {st['rejects_by_reason'] or ''} | claims {st['n_claims']}"
              f" | contradiction rows {st['n_rows']} | pipeline {res.seconds:.1f}s | extractor {res.extractor_version}"]
-    lines.append(f"{'verdicts':<34}{'tp':>5}{'fp':>5}{'fn':>5}{'tn':>5}   precision [95% CI]     recall [95% CI]        F1 [95% CI]")
+    lines.append(f"{'verdicts':<42}{'tp':>5}{'fp':>5}{'fn':>5}{'tn':>5}   precision [95% CI]     recall [95% CI]        F1 [95% CI]")
     for name, vs in VERDICT_SETS.items():
         m = s[name]
-        lines.append(f"{name + ' {' + ', '.join(sorted(vs)) + '}':<34}{m['tp']:>5}{m['fp']:>5}{m['fn']:>5}{m['tn']:>5}"
+        lines.append(f"{name + ' {' + ', '.join(sorted(vs)) + '}':<42}{m['tp']:>5}{m['fp']:>5}{m['fn']:>5}{m['tn']:>5}"
                      f"   {_fmt(m['precision'])} [{_fmt(m['precision_lo'])}-{_fmt(m['precision_hi'])}]"
                      f"   {_fmt(m['recall'])} [{_fmt(m['recall_lo'])}-{_fmt(m['recall_hi'])}]"
                      f"   {_fmt(m['f1'])} [{_fmt(m['f1_lo'])}-{_fmt(m['f1_hi'])}]")
@@ -360,6 +384,9 @@ def format_report(res: SetupResult, s: dict, n_fn_examples: int = 20) -> str:
     nc = s["no_claim"]
     lines.append(f"pairs with no claim extracted: from the evidence {nc['evidence']}, from the claim {nc['claim']}, "
                  f"from either {nc['either']} (of them gold positive {nc['either_gold_pos']}), from both {nc['both']}")
+    for side in SIDES:
+        lines.append(f"  {side} texts with no claim, why: " + "; ".join(
+            f"{SIDE_REASONS[r]} {n}" for r, n in s["empty_sides"][side].items()))
     other = ("cross_document rows between different pairs" if res.setup == "two"
              else "cross_document rows between different pairs (documents)")
     lines.append(f"ignored rows (false-alarm signal): {other} {st['n_cross_index_rows']} "
@@ -372,7 +399,9 @@ def format_report(res: SetupResult, s: dict, n_fn_examples: int = 20) -> str:
     ex = pick_examples(fn, n_fn_examples)
     lines.append(f"example false negatives ({len(ex)} of {len(fn)}, round-robin over reasons):")
     for r in ex.itertuples(index=False):
-        lines += [f"  [{r.index}] {r.reason}" + (f" (verdicts: {r.verdicts})" if r.verdicts else ""),
+        empty = ", ".join(f"{side}: {getattr(r, 'empty_' + side)}" for side in SIDES if getattr(r, "empty_" + side))
+        lines += [f"  [{r.index}] {r.reason}" + (f" ({empty})" if empty else "")
+                  + (f" (verdicts: {r.verdicts})" if r.verdicts else ""),
                   f"     E: {short(r.evidence)}", f"     C: {short(r.claim)}",
                   f"     E claims: {claim_summary(res.claims, r.index, 'evidence')}",
                   f"     C claims: {claim_summary(res.claims, r.index, 'claim')}"]

@@ -145,26 +145,29 @@ def accuracy(tag_fn, gold: list[list[tuple[str, str]]], transform=None) -> float
 # --------------------------------------------------------------------------- NP chunks from UD
 
 # Left dependents that belong to a base noun phrase (no clauses, no prepositional phrases).
-_NP_DEPRELS = {"det", "det:predet", "det:poss", "nmod:poss", "amod", "compound", "nummod", "flat", "fixed", "punct", "advmod"}
+_LEFT_DEPRELS = {"det", "det:predet", "nmod:poss", "nmod:desc", "amod", "compound", "nummod", "advmod", "punct"}
+# Right dependents that continue a name ("Jennifer M. Anderson") or a split word.
+_RIGHT_DEPRELS = {"flat", "goeswith"}
 
 
 def ud_noun_phrases(words: tuple[Word, ...]) -> set[tuple[int, int]]:
     """Base noun phrases read off a dependency tree, as (start, end) word offsets.
 
-    The head is a NOUN or PROPN; the phrase reaches left over the words between the
-    leftmost premodifier and the head, all of which must hang (through the relations in
-    _NP_DEPRELS; punct only for hyphens, advmod only inside an adjective, nmod:poss only
-    for a pronoun) from the head. A noun that is itself such a premodifier ("blood" in
-    "blood pressure") is part of its head's phrase, not a phrase of its own.
+    The head is a NOUN or PROPN (not a web address, XPOS ADD). The phrase reaches left
+    over the words between the leftmost premodifier and the head, all of which must hang
+    from the head through _LEFT_DEPRELS (punct only for a hyphen, advmod only inside an
+    adjective, nmod:poss only for a pronoun: "the patient 's" is a phrase of its own),
+    and right over flat/goeswith dependents. A noun that is itself inside another
+    phrase ("blood" in "blood pressure") is not a phrase of its own.
     """
     n = len(words)
     head = [w.head - 1 for w in words]
 
     def inside(i: int, h: int) -> bool:
-        """Word i hangs from h through base-NP relations only."""
+        """Word i (left of h) hangs from h through base-NP relations only."""
         while i != h:
             w = words[i]
-            if w.deprel not in _NP_DEPRELS or head[i] < 0 or head[i] > h:
+            if w.deprel not in _LEFT_DEPRELS or not i < head[i] <= h:
                 return False
             if w.deprel == "punct" and w.xpos != "HYPH":
                 return False
@@ -177,15 +180,17 @@ def ud_noun_phrases(words: tuple[Word, ...]) -> set[tuple[int, int]]:
 
     spans = []
     for h in range(n):
-        if words[h].upos not in ("NOUN", "PROPN"):
+        if words[h].upos not in ("NOUN", "PROPN") or words[h].xpos == "ADD":
             continue
-        start = h
+        start, end = h, h + 1
         while start > 0 and inside(start - 1, h):
             start -= 1
         while start < h and words[start].xpos == "HYPH":
             start += 1
-        spans.append((start, h + 1))
-    # drop phrases nested in a later head's phrase ("blood" inside "blood pressure")
+        while end < n and words[end].deprel in _RIGHT_DEPRELS and start <= head[end] < end:
+            end += 1
+        spans.append((start, end))
+    # drop phrases nested in another ("blood" inside "blood pressure")
     return {s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)}
 
 

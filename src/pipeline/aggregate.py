@@ -48,28 +48,33 @@ def claim_frequency(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFra
 
 
 def _comparable_counts(claims: pd.DataFrame, cluster: dict[str, str]):
-    """Intra-document comparable pairs per document, and cross-cluster comparable pairs per subject."""
-    intra: dict[str, int] = defaultdict(int)
+    """Comparable pairs: distinct intra-document claim pairs per document (a pair comparable
+    in two groups counts once), and pairs across independent clusters per subject."""
+    intra: dict[str, set] = defaultdict(set)
     cross: dict[str, int] = defaultdict(int)
     for key, members in comparable_groups(claims[~claims["is_repeat"]]).items():
         if len(members) < 2:
             continue
+        by_doc = defaultdict(list)
+        for c in members:
+            by_doc[c.doc_id].append(c)
         if key[0] == "safety":
             for a, b in _candidate_pairs(key, members):
                 if a.doc_id == b.doc_id:
-                    intra[a.doc_id] += 1
+                    intra[a.doc_id].add((a.claim_id, b.claim_id))
                 elif cluster[a.doc_id] != cluster[b.doc_id]:
                     cross[key[1]] += 1
             continue
-        per_doc = defaultdict(int)
+        for doc_id, doc_members in by_doc.items():
+            if len(doc_members) > 1:
+                intra[doc_id].update((a.claim_id, b.claim_id) for a, b in _candidate_pairs(key, doc_members))
+        if key[0] == "dose_label":
+            continue  # its pairs are also comparable by outcome; counted there
         per_cluster = defaultdict(int)
         for c in members:
-            per_doc[c.doc_id] += 1
             per_cluster[cluster[c.doc_id]] += 1
-        for doc_id, k in per_doc.items():
-            intra[doc_id] += comb(k, 2)
         cross[key[1]] += comb(len(members), 2) - sum(comb(k, 2) for k in per_cluster.values())
-    return intra, cross
+    return {d: len(p) for d, p in intra.items()}, cross
 
 
 def document_metrics(documents, sentences, claims, contradictions) -> pd.DataFrame:

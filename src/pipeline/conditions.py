@@ -17,7 +17,7 @@ from pipeline.lexicon import Token, load_lexicon
 NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
-                "thirty": 30, "half a": 0.5, "a half": 0.5, "an": 1}
+                "thirty": 30, "half a": 0.5, "a half": 0.5, "half an": 0.5, "an": 1}
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def _patterns():
     def amount_re(unit_keys):
         u = alternation(unit_keys)
         return re.compile(
-            rf"(?<![\w.])(?P<a>{num})\s*(?:(?P<ua>{u})\b\.?\s*)?"
+            rf"(?<![\w.])(?P<a>{num})\s*(?:(?P<ua>{u})\b\.?\s*(?=(?:-|to|and|or)\s*(?:{num})))?"
             rf"(?:(?:-|to|and|or)\s*(?P<b>{num})\s*)?(?P<u>{u})(?![\w])",
             re.IGNORECASE)
 

@@ -68,7 +68,8 @@ def comparable_groups(claims: pd.DataFrame) -> dict[tuple, list]:
     groups: dict[tuple, list] = defaultdict(list)
     for c in claims.itertuples(index=False):
         if _is_numeric(c):
-            groups[("numeric", c.subject_norm, c.outcome_norm)].append(c)
+            if c.polarity == "affirmed":  # "is not 2 hours" states no value to compare
+                groups[("numeric", c.subject_norm, c.outcome_norm)].append(c)
             continue
         if _safety_role(c) is not None:
             groups[("safety", c.subject_norm, "safety")].append(c)
@@ -117,6 +118,8 @@ def _conflict(group_key: tuple, a, b) -> str | None:
             return "negation"  # "no known interactions" vs "interacts with blood thinners"
         if other.direction == 0:
             return None
+        if null.predicate == "safe" and other.direction <= 0:
+            return None  # "non-addictive" does not conflict with "reduces addiction"
         if null.predicate not in ("no_effect", "safe") and null.direction != other.direction:
             return None
         return "safety" if (_adverse(other.outcome_norm) and other.direction > 0) else "negation"
@@ -152,7 +155,9 @@ def separating_condition(a, b) -> tuple[str, str] | None:
         lo_b, hi_b = _range(b.dose_min, b.dose_max)
         if (lo_a, hi_a) != (None, None) and (lo_b, hi_b) != (None, None) and ranges_disjoint(lo_a, hi_a, lo_b, hi_b):
             return "dose", f"dose {_fmt_range(lo_a, hi_a, a.dose_unit)} vs {_fmt_range(lo_b, hi_b, b.dose_unit)}"
-    if isinstance(a.dose_level, str) and isinstance(b.dose_level, str) and a.dose_level != b.dose_level:
+    both_ranged = all(pd.notna(c.dose_min) or pd.notna(c.dose_max) for c in (a, b)) and a.dose_unit == b.dose_unit
+    if isinstance(a.dose_level, str) and isinstance(b.dose_level, str) and a.dose_level != b.dose_level \
+            and not both_ranged:  # overlapping numbers beat level words ("low" vs "moderate" 1-3 g)
         return "dose_level", f"{a.dose_level} vs {b.dose_level} dose"
     for field in ("population", "context"):
         va, vb = _split(getattr(a, field)), _split(getattr(b, field))
@@ -209,6 +214,11 @@ def judge(kind: str, a, b) -> tuple[str, str | None, str]:
     return "contradiction", None, f"{head}; {cond}"
 
 
+def _group_order(item) -> tuple:
+    key = item[0]
+    return (key[0] == "dose_label", tuple(str(k) for k in key))
+
+
 def _pair_outcome(key: tuple, a, b) -> str:
     if key[0] == "safety":  # the harm's outcome ("safe" vs "may cause liver damage" -> liver_damage)
         harm = a if _safety_role(a) == "harm" else b
@@ -224,7 +234,9 @@ def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
     live = claims[~claims["is_repeat"]]
     rows, seen = [], set()
     sentence_pairs = set()
-    for key, members in comparable_groups(live).items():
+    # outcome, safety and numeric kinds first: a pair conflicting there keeps that kind
+    # (pair ids are unique), whatever the input order
+    for key, members in sorted(comparable_groups(live).items(), key=_group_order):
         if len(members) < 2:
             continue
         for a, b in _candidate_pairs(key, members):

@@ -50,6 +50,14 @@ def _fold(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", normalize_text(text).lower()))
 
 
+def _evidence(row: dict):
+    return row["evidence"] if "evidence" in row else list(row["evidence_span"])
+
+
+def _shown(row: dict) -> str:
+    return row.get("evidence") or f"raw chars {row['evidence_span'][0]}-{row['evidence_span'][1]}"
+
+
 def _doc_key(source_path: str, record: str) -> str:
     return f"{source_path}#{record.split(':', 1)[1]}" if record.startswith("line:") else source_path
 
@@ -85,12 +93,19 @@ def evaluate(gold: Gold, output: Path) -> Result:
     claims = claims[claims["doc_id"].map(key_of_doc).isin(gold_docs)].copy()
     claims["doc_key"] = claims["doc_id"].map(key_of_doc)
     claims["folded"] = claims["sentence_text"].map(_fold)
+    sents = io.read_table(output, "sentences", columns=["sentence_id", "raw_char_start", "raw_char_end"])
+    claims = claims.merge(sents, on="sentence_id", how="left", suffixes=("", "_sentence"))
     by_doc = {k: g for k, g in claims.groupby("doc_key")}
 
-    def candidates(doc: str, evidence: str) -> pd.DataFrame:
+    def candidates(doc: str, evidence) -> pd.DataFrame:
+        """Claims of ``doc`` whose sentence holds the evidence: a text snippet, or a [start, end]
+        span of raw-text offsets (used where the text itself must not be copied, e.g. the seeds)."""
         g = by_doc.get(doc)
         if g is None:
             return claims.iloc[0:0]
+        if isinstance(evidence, list):
+            start, end = evidence
+            return g[(g["raw_char_start_sentence"] <= start) & (end <= g["raw_char_end_sentence"] + 1)]
         ev = _fold(evidence)
         return g[g["folded"].map(lambda s: ev in s)]
 
@@ -99,7 +114,7 @@ def evaluate(gold: Gold, output: Path) -> Result:
     field_hits = {f: [0, 0] for f in CLAIM_FIELDS}
     missed = []
     for gc in gold.claims:
-        cand = candidates(gc["doc"], gc["evidence"])
+        cand = candidates(gc["doc"], _evidence(gc))
         cand = cand[(cand["subject_norm"] == gc["subject_norm"]) & (cand["outcome_norm"] == gc["outcome_norm"])
                     & (cand["direction"] == int(gc.get("direction", 0))) & ~cand["claim_id"].isin(used)]
         if cand.empty:
@@ -130,8 +145,8 @@ def evaluate(gold: Gold, output: Path) -> Result:
     kinds: dict[str, list[int]] = {}
     missed_pairs, wrong = [], []
     for gp in gold.contradictions:
-        ca = set(candidates(gp["a"]["doc"], gp["a"]["evidence"])["claim_id"])
-        cb = set(candidates(gp["b"]["doc"], gp["b"]["evidence"])["claim_id"])
+        ca = set(candidates(gp["a"]["doc"], _evidence(gp["a"]))["claim_id"])
+        cb = set(candidates(gp["b"]["doc"], _evidence(gp["b"]))["claim_id"])
         m = live[((live["claim_id_a"].isin(ca) & live["claim_id_b"].isin(cb))
                   | (live["claim_id_a"].isin(cb) & live["claim_id_b"].isin(ca))) & ~live["pair_id"].isin(found)]
         if "outcome_norm" in gp and len(m) > 1:
@@ -177,14 +192,14 @@ def format_report(r: Result, show_errors: bool = True, limit: int = 40) -> str:
         lines.append(f"   {kind:<11} " + _fmt(s))
     if show_errors:
         lines.append(f"-- missed claims ({len(r.missed_claims)})")
-        lines += [f"   {c['doc']}: {c['subject_norm']} {c.get('predicate')} {c['outcome_norm']} {c.get('direction')} | {c['evidence']}"
+        lines += [f"   {c['doc']}: {c['subject_norm']} {c.get('predicate')} {c['outcome_norm']} {c.get('direction')} | {_shown(c)}"
                   for c in r.missed_claims[:limit]]
         lines.append(f"-- false claims ({len(r.false_claims)})")
         lines += [f"   {c['doc_key']}: {c['subject_norm']} {c['predicate']} {c['outcome_norm']} {c['direction']} | {c['effect']}"
                   for c in r.false_claims[:limit]]
         lines.append(f"-- missed contradictions ({len(r.missed_pairs)})")
         lines += [f"   {p['kind']}/{p['verdict']} {p['subject_norm']}/{p.get('outcome_norm')}: "
-                  f"{p['a']['doc']} '{p['a']['evidence']}' vs {p['b']['doc']} '{p['b']['evidence']}'"
+                  f"{p['a']['doc']} '{_shown(p['a'])}' vs {p['b']['doc']} '{_shown(p['b'])}'"
                   for p in r.missed_pairs[:limit]]
         lines.append(f"-- found with a different kind or verdict ({len(r.wrong_pairs)})")
         lines += [f"   gold {g['kind']}/{g['verdict']} got {p['kind']}/{p['verdict']}: {p['explanation']}"

@@ -489,7 +489,7 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
         else:
             i += 1
     quantity_hits = lex.quantities.find_all(words)
-    if not cues and not quantity_hits:
+    if not cues and not quantity_hits and "without" not in words:
         return []
     info.doses = parse_doses(text)
     info.levels = find_dose_levels(tokens, text)
@@ -735,6 +735,9 @@ def _numeric_claims(info: _SentenceInfo, hits, lex: Lexicon, doc_subject) -> lis
         hi = a.hi if a.hi is not None else a.lo
         c.value_min, c.value_max = round(lo, 4), round(hi, 4)
         c.value_unit = "h" if kinds[quantity] == "time" else "mg"
+        between = info.words[e:next((k for k, t in enumerate(info.tokens) if t.start >= a.start), len(info.words))]
+        if any(w in ("not", "never") or w.endswith("n't") for w in between):
+            c.polarity = "negated"  # "The half-life is not 2 hours"
         c.end = max(c.end, a.end)
         c.effect = info.text[c.start:c.end]
         c.condition = ""

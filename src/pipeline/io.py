@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -155,7 +156,7 @@ def published_version(output: Path) -> str | None:
 
 
 def _prune(output: Path, keep: int, current: str) -> None:
-    """Drop old versions (never one a link points at) and stale staging folders."""
+    """Drop old versions (never one a link points at) and staging folders of runs that died."""
     live = {Path(os.readlink(p)).parts[1] for p in output.iterdir()
             if p.is_symlink() and os.readlink(p).startswith(VERSIONS)}
     versions = sorted((p for p in (output / VERSIONS).iterdir() if p.is_dir()),
@@ -163,6 +164,12 @@ def _prune(output: Path, keep: int, current: str) -> None:
     for old in versions[keep:]:
         if old.name not in live and old.name != current:
             shutil.rmtree(old, ignore_errors=True)
+    # a staging folder older than an hour belongs to a run that was killed (a live run's
+    # staging is touched by every stage); its tables were never published
+    cutoff = time.time() - 3600
+    for stale in (output / STAGING).glob("*") if (output / STAGING).exists() else ():
+        if stale.is_dir() and stale.stat().st_mtime < cutoff:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def discard_staging(output: Path, run_id: str) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
+from difflib import SequenceMatcher
 
 import ftfy
 from ftfy.badness import is_bad
@@ -45,11 +46,15 @@ _PATTERN = re.compile(
     r"|(?P<sol>(?<=\n)[^\S\n]+|\A[^\S\n]+)"
     r"|(?P<ws>(?: [^\S\n]+|[^\S\n ])[^\S\n]*)"
     r"|(?P<blank>\n{3,})"
-    r"|(?P<other>[^\x00-\x7f]+)"
+    r"|(?P<other>(?:[A-Za-z](?=[\u0300-\u036f]))?[^\x00-\x7f]+)"
 )
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00e2\u00c5\u00cb\u00ce\u00cf][\u0080-\u00ff\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A UTF-8 lead byte read as cp1252/latin-1 followed by a continuation byte read the same way
+# (cp1252 maps 0x80-0x9f to the characters listed after the first range).
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00df\u00e2-\u00ef\u00f0-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178"
+    "\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
 
 
 def _fold_other(run: str) -> str:
@@ -116,9 +121,12 @@ def _repair_mojibake(text: str) -> tuple[str, array, bool]:
             offsets.extend(range(pos, pos + len(line)))
         else:
             changed = True
-            offsets.extend(range(pos, pos + min(len(line), len(fixed))))
-            if len(fixed) > len(line):
-                offsets.extend([pos + len(line) - 1] * (len(fixed) - len(line)))
+            # unchanged stretches map one to one, a repaired stretch to the start of its raw bytes
+            for op, a0, a1, b0, b1 in SequenceMatcher(None, line, fixed, autojunk=False).get_opcodes():
+                if op == "equal":
+                    offsets.extend(range(pos + a0, pos + a1))
+                else:
+                    offsets.extend([pos + min(a0, len(line) - 1)] * (b1 - b0))
         pos += len(line)
     return "".join(pieces), offsets, changed
 
@@ -128,14 +136,16 @@ def normalize(raw: str) -> tuple[str, array, bool]:
 
     ``offsets`` has ``len(text) + 1`` entries; the last is ``len(raw)``.
     """
-    text = _CONTROL.sub(" ", raw) if _CONTROL.search(raw) else raw
-    text, offsets, fixed = _repair_mojibake(text)
-    for _ in range(5):  # reaches a fixed point in one or two passes
-        new, step = _one_pass(text)
+    text, offsets, fixed = raw, array("q", range(len(raw))), False
+    for _ in range(6):  # reaches a fixed point in one or two rounds
+        repaired, step, was_fixed = _repair_mojibake(text)
+        if _CONTROL.search(repaired):  # after the repair: mojibake uses C1 characters
+            repaired = _CONTROL.sub(" ", repaired)
+        new, step2 = _one_pass(repaired)
         if new == text:
             break
-        offsets = array("q", (offsets[i] for i in step))
-        text = new
+        offsets = array("q", (offsets[step[i]] for i in step2))
+        text, fixed = new, fixed or was_fixed
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     offsets = offsets[lead:lead + len(stripped)]

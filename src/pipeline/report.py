@@ -153,7 +153,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, series: Sequenc
         return (f'<svg class="chart" data-chart="{esc(chart_id)}" role="img" viewBox="0 0 {width} {h}" '
                 f'aria-label="{esc(title)}: no data"><title>{esc(title)}</title>'
                 f'<text x="{width / 2}" y="{h / 2}" text-anchor="middle" class="empty">No data</text></svg>')
-    label_chars = min(int(width * 0.48 / char_w), max(len(b.label) for b in bars))
+    label_chars = min(int(width * 0.5 / char_w), max(len(b.label) for b in bars))
     label_w = int(label_chars * char_w) + 10
     note_w = int(max(len(b.note) for b in bars) * 6.4) + 14
     x0, x1 = label_w + 8, width - note_w
@@ -198,6 +198,10 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, series: Sequenc
 
 # ----------------------------------------------------------------- the tables
 def _load(output_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every table; a missing one reads as empty, but not the documents table (then
+    ``output_dir`` is not a pipeline output and an empty report would mislead)."""
+    if not (output_dir / "documents").exists():
+        raise FileNotFoundError(f"no published tables under '{output_dir}' (no documents table)")
     tables = {}
     for name, spec in TABLES.items():
         try:

@@ -57,11 +57,6 @@ def load_tagger() -> PerceptronTagger:
     return tagger_from_dict(json.loads(_MODEL.read_text(encoding="utf-8")))
 
 
-@cache
-def _zero_scores(classes: frozenset[str]) -> dict[str, float]:
-    return dict.fromkeys(sorted(classes), 0.0)
-
-
 _BEST = itemgetter(1, 0)  # (score, tag): the highest score, ties to the greater tag, as nltk
 
 
@@ -87,7 +82,7 @@ def tag(words: list[str], *, tagger: PerceptronTagger | None = None) -> list[str
         tagger = load_tagger()
     weights = tagger.model.weights
     tagdict = tagger.tagdict
-    zero = _zero_scores(frozenset(tagger.model.classes))
+    zero = dict.fromkeys(tagger.model.classes, 0.0)
     context = ["-START-", "-START2-", *map(_normalize, words), "-END-", "-END2-"]
     prev, prev2 = "-START-", "-START2-"
     out = []
@@ -125,14 +120,22 @@ def tag(words: list[str], *, tagger: PerceptronTagger | None = None) -> list[str
 
 # --------------------------------------------------------------------------- noun phrases
 
-# Base noun phrases: an optional determiner or possessive pronoun, modifiers, and a
-# noun at the end. Participles (VBN "increased", VBG "reducing") count as modifiers
-# only after a determiner or another modifier, because the tagger cannot tell
-# "reduced blood pressure" (a verb and its object) from "the reduced dose"; a
-# possessive ("the patient 's") ends a phrase of its own. Chosen by agreement with
-# base noun phrases read off the UD dev trees (scripts/train_tagger.py prints it).
+# Base noun phrases (CoNLL-2000 style: no prepositional phrases, no clauses), ending
+# in a noun. After a determiner (or possessive pronoun, "whose", "which") come
+# adjectives, participles and numbers, an adjective optionally after an adverb ("a very
+# good idea"), then adjectives, numbers, nouns and hyphens ("the 15 - year term").
+# Participles (VBN "reduced", VBG "growing") count only between a determiner and the
+# nouns: "the drug reduced blood pressure" is [the drug] reduced [blood pressure],
+# "patients taking aspirin" is [patients] taking [aspirin], and a phrase never starts
+# with a participle or an adverb ("is n't fast food" -> [fast food]). A possessive ends
+# a phrase ("[the patient] 's [dose]"). Pronouns are not phrases here.
+# Chosen among variants by agreement with base noun phrases read off the dev trees of
+# UD_English-EWT (scripts/train_tagger.py prints it): F1 0.895 on gold tags, 0.84 on
+# this tagger's tags; the brief's simpler {<DT|PRP\$>?<JJ.*|VBN|VBG|NN.*|CD|HYPH>*<NN.*>}
+# scored 0.869 / 0.819.
 NP_GRAMMAR = r"""
-NP: {<PDT>?<DT|PRP\$|WP\$>?<JJ.*|CD|NN.*>*<JJ.*|CD|NN.*|VBN|VBG|HYPH>*<NN.*>}
+NP: {<PDT>?<DT|PRP\$|WP\$|WDT>(<RB.*>?<JJ.*|VBN|VBG>|<CD>)*<JJ.*|CD|NN.*|HYPH>*<NN.*>}
+    {<JJ.*|CD|NN.*|HYPH>*<NN.*>}
 """
 
 _CHUNKER = RegexpParser(NP_GRAMMAR)

@@ -92,8 +92,8 @@ class Expect:
     excludes: tuple[str, ...] = ()  # ... and none of these
     mojibake_fixed: bool | None = None
     note: str = ""
-    # "prefix_then": outcomes are not listed; records line:1..k-1 are documents and line:k
-    # (the last) is a reject with this reason (a stream that breaks part-way)
+    # "prefix_then": only a prefix of the records is reported: line:1..k-1 with the outcomes listed,
+    # then line:k (the last) is a reject with this reason (a stream that breaks part-way)
     prefix_then: str | None = None
 
 
@@ -298,7 +298,7 @@ def build_corpus(root: Path, canary_url: str = "http://127.0.0.1:9/", huge: bool
           + ARTICLE_VALERIAN.encode("cp1252") + b" Caf\xe9 \x93quoted\x94.</p></article></body></html>", DOC,
           contains=("Caf\u00e9", '"quoted"'))
     c.add("html/entities.html", html_page("Kratom", ARTICLE_KRATOM + " &#0; &bogus; &#x110000; &amp;amp; &lt;b&gt;"),
-          DOC, contains=("Kratom is a tropical tree", "&amp; <b>"),
+          DOC, contains=("Kratom is a tropical tree", "<b>"),
           excludes=("SCRIPT_TEXT_NEVER", "NAV_TEXT", "FOOTER_TEXT"))
     c.add("html/page.html.gz", gzip.compress(html_page("Magnesium", ARTICLE_MAGNESIUM)), DOC,
           contains=("Magnesium reduces muscle cramps",))
@@ -316,13 +316,20 @@ def build_corpus(root: Path, canary_url: str = "http://127.0.0.1:9/", huge: bool
     c.add("gz/bad_crc.txt.gz", bytes(crc), "corrupt_archive")
     c.add("gz/not_gzip.html.gz", html_page("Kratom", ARTICLE_KRATOM), "corrupt_archive")
     c.add("gz/header_only.txt.gz", good_gz[:10], "corrupt_archive")
-    # > 64 KiB decompress before the cut, so the break is found part-way through the lines
-    jl = "\n".join(json.dumps({"text": f"{ARTICLE_MAGNESIUM} Copy {i}, batch {rng.random()}."})
-                   for i in range(1, 1500)).encode()
-    jl_gz = gzip.compress(jl)
-    # cut the compressed stream: some lines decompress, then the stream breaks
-    c.add("gz/truncated.jsonl.gz", jl_gz[: len(jl_gz) // 2], {}, prefix_then="corrupt_archive",
-          note="leading lines are documents; the line where the stream breaks is a corrupt_archive reject")
+    # > 64 KiB decompress before the cut, so the break is found part-way through the lines; most
+    # lines are cheap wrong_type rejects padded with random hex (compresses ~2x), every 40th a document
+    jl_lines, jl_expect = [], {}
+    for i in range(1, 401):
+        pad = "%0400x" % rng.getrandbits(1600)
+        if i % 40 == 1:
+            jl_lines.append(json.dumps({"text": f"{ARTICLE_MAGNESIUM} Copy {i}.", "pad": pad}))
+            jl_expect[f"line:{i}"] = DOC
+        else:
+            jl_lines.append(json.dumps({"text": i, "pad": pad}))
+            jl_expect[f"line:{i}"] = "wrong_type"
+    jl_gz = gzip.compress("\n".join(jl_lines).encode())
+    c.add("gz/truncated.jsonl.gz", jl_gz[: len(jl_gz) * 3 // 4], jl_expect, prefix_then="corrupt_archive",
+          note="the leading lines are read; the line where the stream breaks is a corrupt_archive reject")
 
     # --- WARC (valid ones written with warcio, then cut or corrupted)
     pages = [(f"{canary}/page{i}", html_page(f"Page {i}", f"{t} Page {i}."))
@@ -504,6 +511,33 @@ class Canary:
         self._stop.set()
         self._thread.join(timeout=2)
         self.sock.close()
+
+
+def build_demo_copies(root: Path, n_copies: int, demo: Path, edition: int = 1) -> int:
+    """``n_copies`` copies of the demo corpus (``demo``, i.e. data/raw) under ``root``, each text file
+    edited per copy (a sentence naming the copy and the edition appended, one number changed) so
+    the copies are distinct documents. Returns the number of files written."""
+    root = Path(root)
+    n = 0
+    files = sorted(p for p in Path(demo).rglob("*") if p.is_file())
+    for i in range(n_copies):
+        for src in files:
+            rel = src.relative_to(demo)
+            dst = root / f"copy{i:03d}" / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            data = src.read_bytes()
+            if src.suffix in (".txt", ".md") and data and b"\x00" not in data:
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = None
+                if text is not None:
+                    text = text.replace("300", str(300 + i), 1)
+                    text += f"\nThis is copy {i} of the guide, edition {edition}.\n"
+                    data = text.encode("utf-8")
+            dst.write_bytes(data)
+            n += 1
+    return n
 
 
 if __name__ == "__main__":  # python -m tests.hostile.make_corpus OUT_DIR  (for manual runs and fuzz seeds)

@@ -59,9 +59,6 @@ def test_normalizing_twice_equals_once_outside_mojibake(raw):
     assert normalize(once)[0] == once
 
 
-@pytest.mark.xfail(strict=True, reason="bug: mojibake repair runs once, before NFKC; NFKC can turn a line "
-                   "ftfy left alone into one it repairs, so normalize is not idempotent: '\u00b2\u00c2\u00a1' -> "
-                   "'2\u00c2\u00a1' -> '2\u00a1' (also '\u00a8\u00cb\u00a4' -> '\u0308\u00cb\u00a4' -> '\u0308\u0295')")
 @PROPS
 @given(RAW)
 @example("\u00b2\u00c2\u00a1")

@@ -74,7 +74,7 @@ def claim_sets(draw, dose_labels: bool = True) -> list[dict]:
 
 CLUSTERS = {"d2": "d1"}   # d1 and d2 are near-duplicates; d3 is independent
 DOCUMENTS = documents_frame(pd.DataFrame({"doc_id": ["d1", "d2", "d3"]}), CLUSTERS)
-PROPS = settings(max_examples=60, deadline=None)
+PROPS = settings(max_examples=40, deadline=None)
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
@@ -121,7 +121,7 @@ def test_emitted_values_are_in_the_schema_enums_and_negated_pairs_never_appear(r
     assert out.loc[conditional, "separating_condition"].notna().all()
     assert out.loc[~conditional, "separating_condition"].isna().all()
     by_id = claims.set_index("claim_id")
-    for p in out.itertuples():
+    for p in out[out["kind"] != "dose_label"].itertuples():  # a dose label clash ignores polarity
         sides = [by_id.loc[p.claim_id_a], by_id.loc[p.claim_id_b]]
         assert not all(c.polarity == "negated" and c.predicate != "safe" for c in sides)
 
@@ -134,7 +134,7 @@ def assert_order_independent(rows, rnd):
     pd.testing.assert_frame_equal(got, expected)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(claim_sets(dose_labels=False), st.randoms(use_true_random=False))
 def test_output_does_not_depend_on_input_row_order_without_dose_labels(rows, rnd):
     assert_order_independent(rows, rnd)
@@ -155,12 +155,7 @@ class _Reverse:
         items.reverse()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a pair that sits in both an outcome group and a dose_label group "
-                   "gets the kind of whichever group comes first, and group order follows the input rows: "
-                   "c1 'decreases insomnia' (low, 1-3 g) vs c2 'causes insomnia' (moderate, 1-3 g) is "
-                   "kind=direction/verdict=conditional in order [c1, c2, c3] but kind=dose_label/"
-                   "verdict=contradiction in order [c3, c2, c1] (c3: causes side_effects, low, 1-3 g)")
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(claim_sets(), st.randoms(use_true_random=False))
 @example(ORDER_COUNTEREXAMPLE, _Reverse())
 def test_output_does_not_depend_on_input_row_order(rows, rnd):

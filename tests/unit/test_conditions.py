@@ -84,12 +84,10 @@ FORM_NOUN_BUG = ("bug: in '<n> <mass unit> <form noun>' the regex reads the mass
                  "'a 500 mcg tablet' -> (500, 500, 'tablets')")
 
 
-@pytest.mark.xfail(strict=True, reason=FORM_NOUN_BUG)
 def test_mass_before_a_form_noun_is_a_mass_dose():
     assert dose_range("Swallow a 300mg capsule.") == (300.0, 300.0, "mg")
 
 
-@pytest.mark.xfail(strict=True, reason=FORM_NOUN_BUG)
 def test_micrograms_before_a_form_noun_convert_to_mg():
     assert dose_range("Chew one 500 mcg tablet.") == (0.5, 0.5, "mg")
 
@@ -204,8 +202,6 @@ def test_durations_are_not_doses():
     assert parse_doses("Wait 3 hours.") == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: NUMBER_WORDS knows 'half a' but not 'half an', so 'half an "
-                   "hour' parses as 'an hour' = 1.0 h instead of 0.5 h")
 def test_half_an_hour_is_half_an_hour():
     d, = parse_durations("It takes effect within half an hour.")
     assert d.lo == d.hi == pytest.approx(0.5)

@@ -127,7 +127,7 @@ def test_order_set_has_real_clusters():
     assert EXPECTED["d6"] == "d5"
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.permutations(sorted(ORDER_SET)))
 def test_clusters_do_not_depend_on_input_order(order):
     assert clusters({d: ORDER_SET[d] for d in order}) == EXPECTED

@@ -42,15 +42,7 @@ def claim_on(sentence: str, outcome: str, subject: str | None = "kava") -> Claim
 
 # ------------------------------------------------------------------ lexicon examples
 
-KNOWN_BAD_EXAMPLES = {
-    "Melatonin helps you fall asleep faster.":
-        "bug (lexicon data): effects.json expects ('increases', 'insomnia', -1) - an 'increases' "
-        "predicate with direction -1 contradicts the claim model (gold README: increases = +1); "
-        "the extractor gives ('decreases', 'insomnia', -1)",
-    "Melatonin is completely safe for adults.":
-        "bug (lexicon data): effects.json expects outcome_norm 'safety', but safe claims use "
-        "'side_effects' everywhere (extractor, contradict.GENERIC_ADVERSE, gold demo_claims.jsonl)",
-}
+KNOWN_BAD_EXAMPLES: dict[str, str] = {}  # examples whose data were wrong; fixed in effects.json
 
 
 def _effect_example_params():
@@ -138,10 +130,6 @@ def test_not_without_its_side_effects_asserts_them():
     assert (c.predicate, c.direction, c.polarity) == ("causes", 1, "affirmed")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: extract_sentence returns [] before _without_claims runs when "
-                   "the sentence has no other effect cue, so 'Kava is not without side effects.' gives no "
-                   "claim (expected causes side_effects +1 affirmed); 'Kava comes without side effects.' "
-                   "likewise loses its no_effect claim")
 def test_not_without_side_effects_alone_asserts_them():
     assert keys("Kava is not without side effects.") == {("causes", "side_effects", 1, "affirmed")}
 
@@ -369,8 +357,6 @@ def test_maximum_daily_dose_in_mg():
     assert (c.outcome_norm, c.value_max, c.value_unit) == ("max_daily_dose", 250.0, "mg")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: negation after a quantity cue is not read: 'The half-life of "
-                   "kava is not 2 hours.' gives an affirmed half_life = 2 h claim")
 def test_negated_numeric_value_is_negated():
     c = only("The half-life of kava is not 2 hours.")
     assert (c.outcome_norm, c.polarity) == ("half_life", "negated")

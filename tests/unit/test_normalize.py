@@ -51,8 +51,8 @@ def test_normalize_text_is_the_text_part():
 
 
 def test_empty_and_blank_input_give_empty_text():
-    assert normalize("") == ("", normalize("")[1], False)
-    assert list(normalize("")[1]) == [0]
+    text, offsets, fixed = normalize("")
+    assert (text, list(offsets), fixed) == ("", [0], False)
     text, offsets, _ = normalize(" \t\r\n \n")
     assert text == ""
     assert list(offsets) == [6]
@@ -90,9 +90,6 @@ def test_compatibility_characters_are_nfkc_folded():
     assert norm("\ufb01ne \uff21") == "fine A"   # ligature fi, fullwidth A
 
 
-@pytest.mark.xfail(strict=True, reason="bug: NFKC is applied only to non-ASCII runs, so a combining "
-                   "mark after an ASCII letter is never composed; 'cafe\\u0301' stays decomposed "
-                   "(DESIGN: Unicode NFC/NFKC), so 'café' typed two ways hashes differently")
 def test_combining_mark_after_ascii_letter_is_composed():
     text = norm("cafe\u0301 au lait")
     assert text == "caf\u00e9 au lait"
@@ -169,24 +166,16 @@ def test_clean_text_is_not_flagged_as_repaired():
     assert normalize("Caf\u00e9 au lait, na\u00efve, 5\u00b0C")[2] is False
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the mojibake hint regex misses cp1252 sequences whose second "
-                   "char is U+20AC ('\u00e2\u20ac'), so 'it\u00e2\u20ac\u2122s' is never given to ftfy; NFKC then "
-                   "turns \u2122 into 'TM': got 'it\u00e2\u20acTMs'")
 def test_cp1252_apostrophe_mojibake_is_repaired():
     text, _, fixed = normalize("it\u00e2\u20ac\u2122s a herb")
     assert text == "it's a herb"
     assert fixed is True
 
 
-@pytest.mark.xfail(strict=True, reason="bug: same hint-regex gap: '\u00e2\u20ac\u201c' (en dash as cp1252 "
-                   "mojibake) is not repaired, so '1\u00e2\u20ac\u201c3 g' becomes '1\u00e2\u20ac\"3 g' and the dose is lost")
 def test_cp1252_dash_mojibake_is_repaired():
     assert norm("take 1\u00e2\u20ac\u201c3 g daily") == "take 1-3 g daily"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: after a mojibake repair the line's offsets are the identity "
-                   "prefix range(pos, pos+len(fixed)), so every char after the repaired one maps one raw "
-                   "char too early: 'au' maps back to ' a'")
 def test_words_after_a_repaired_char_map_back_to_the_same_raw_word():
     assert_words_map_back("Caf\u00c3\u00a9 au lait is nice.")
 

@@ -144,6 +144,12 @@ def test_empty_tables_still_render(tmp_path):
     assert "No data" in page
 
 
+def test_refuses_a_folder_without_tables(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no published tables"):
+        build_report(tmp_path / "nothing", tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+
+
 def test_highlight_nests_tags_and_escapes():
     text = "One <b>. Kratom may calm you & energize you. Three."
     s0 = text.index("Kratom")
