@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test eval validate clean
+.PHONY: setup run test eval validate report lock clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,11 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: $(STAMP)
 	$(VENV)/bin/pipeline run --input data/raw --output data/processed
+	$(VENV)/bin/pipeline report --output data/processed
+
+report: $(STAMP)
+	$(VENV)/bin/pipeline validate --output data/processed --docs data/processed/data_docs
+	$(VENV)/bin/pipeline report --output data/processed --data-docs data_docs/index.html
 
 validate: $(STAMP)
 	$(VENV)/bin/pipeline validate --output data/processed

@@ -43,6 +43,8 @@ def main(log_level: str) -> None:
     Examples:
       pipeline run --input data/raw --output data/processed
       pipeline validate --output data/processed
+      pipeline report --output data/processed
+      pipeline serve --input drop/ --output data/processed --cron "0 * * * *"
       pipeline eval --gold tests/gold/demo_claims.jsonl --gold tests/gold/demo_contradictions.jsonl --output data/processed
     """
     import os
@@ -129,23 +131,54 @@ def _print_summary(result: dict) -> None:
 @main.command()
 @click.option("--output", "output_dir", required=True, type=click.Path(path_type=Path),
               help="Folder of published tables.")
-def validate(output_dir: Path) -> None:
+@click.option("--docs", "docs_dir", default=None, type=click.Path(path_type=Path),
+              help="Also build Great Expectations Data Docs (HTML) into this folder.")
+def validate(output_dir: Path, docs_dir: Path | None) -> None:
     """Validate published tables against the suites in expectations/.
 
     Exits 1 and lists every failed expectation (table, expectation, column,
     example rows) when a critical expectation fails.
 
     \b
-    Example:
+    Examples:
       pipeline validate --output data/processed
+      pipeline validate --output data/processed --docs data/processed/data_docs
     """
     if not output_dir.is_dir():
         _fail(f"output folder '{output_dir}' does not exist")
-    from pipeline.quality import validate_folder
+    from pipeline.quality import build_data_docs, validate_folder
     report = validate_folder(output_dir)
     click.echo(report.format())
+    if docs_dir is not None:
+        index = build_data_docs(output_dir, docs_dir)
+        click.echo(f"data docs: {index}")
     if not report.success:
         sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.option("--output", "output_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder of published tables.")
+@click.option("--dest", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write [default: <output>/report.html].")
+@click.option("--data-docs", "data_docs", default=None,
+              help="Link to the validation report (Data Docs), e.g. a path relative to the report.")
+def report(output_dir: Path, dest: Path | None, data_docs: str | None) -> None:
+    """Write one self-contained HTML report (no network needed to view it): headline
+    figures, charts and a browsable list of contradictions with both sentences.
+
+    \b
+    Examples:
+      pipeline report --output data/processed
+      pipeline validate --output data/processed --docs data/processed/data_docs && \\
+        pipeline report --output data/processed --data-docs data_docs/index.html
+    """
+    from pipeline.report import build_report
+    try:
+        path = build_report(output_dir, dest or output_dir / "report.html", data_docs_href=data_docs)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    click.echo(f"report: {path}")
 
 
 @main.command()
