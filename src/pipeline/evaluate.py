@@ -58,6 +58,14 @@ def _shown(row: dict) -> str:
     return row.get("evidence") or f"raw chars {row['evidence_span'][0]}-{row['evidence_span'][1]}"
 
 
+def _in_evidence(claim, evidence) -> bool:
+    """The mention's own span overlaps the evidence (raw offsets or folded text)."""
+    if isinstance(evidence, list):
+        return claim["raw_char_start"] < evidence[1] and evidence[0] < claim["raw_char_end"]
+    effect, ev = _fold(claim["effect"]), _fold(evidence)
+    return bool(effect) and (effect in ev or ev in effect)
+
+
 def _doc_key(source_path: str, record: str) -> str:
     return f"{source_path}#{record.split(':', 1)[1]}" if record.startswith("line:") else source_path
 
@@ -112,18 +120,28 @@ def evaluate(gold: Gold, output: Path) -> Result:
     # ---- claims
     used: set[str] = set()
     field_hits = {f: [0, 0] for f in CLAIM_FIELDS}
-    missed = []
-    for gc in gold.claims:
-        cand = candidates(gc["doc"], _evidence(gc))
-        cand = cand[(cand["subject_norm"] == gc["subject_norm"]) & (cand["outcome_norm"] == gc["outcome_norm"])
-                    & (cand["direction"] == int(gc.get("direction", 0))) & ~cand["claim_id"].isin(used)]
-        if cand.empty:
-            missed.append(gc)
-            continue
-        # among equal keys, the mention agreeing on most qualifiers
-        agree = sum((cand[f] == gc.get(f)).astype(int) for f in ("predicate", "polarity", "modality", "attribution"))
-        hit = cand.loc[agree.idxmax()]
-        used.add(hit["claim_id"])
+    matched: dict[int, pd.Series] = {}
+    # two passes: first a mention whose own span lies in the evidence, then any in its sentence
+    # (so a long sentence holding two gold claims with the same key assigns each its own mention)
+    for precise in (True, False):
+        for i, gc in enumerate(gold.claims):
+            if i in matched:
+                continue
+            cand = candidates(gc["doc"], _evidence(gc))
+            cand = cand[(cand["subject_norm"] == gc["subject_norm"]) & (cand["outcome_norm"] == gc["outcome_norm"])
+                        & (cand["direction"] == int(gc.get("direction", 0))) & ~cand["claim_id"].isin(used)]
+            if precise and len(cand):
+                cand = cand[cand.apply(lambda c: _in_evidence(c, _evidence(gc)), axis=1)]
+            if cand.empty:
+                continue
+            # among equal keys, the mention agreeing on most qualifiers
+            agree = sum((cand[f] == gc.get(f)).astype(int) for f in ("predicate", "polarity", "modality", "attribution"))
+            hit = cand.loc[agree.idxmax()]
+            used.add(hit["claim_id"])
+            matched[i] = hit
+    missed = [gc for i, gc in enumerate(gold.claims) if i not in matched]
+    for i, hit in matched.items():
+        gc = gold.claims[i]
         for f in CLAIM_FIELDS:
             g_val = gc.get(f if not f.startswith("dose_m") else f + "_mg")
             p_val = hit[f]

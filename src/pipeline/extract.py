@@ -108,14 +108,16 @@ def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None =
     mentions), else the title itself (a disease page's "it" is the disease); None without either."""
     lex = lex or load_lexicon()
     title_words = [t.text for t in tokenize(title or "")]
-    in_title = [canon for _s, _e, canon in lex.subjects.find_all(title_words)]
-    if in_title:
-        return in_title[0]
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
     for _s, _e, canon in lex.subjects.find_all([t.text for t in tokenize(text)]):
         counts[canon] += 1
         first.setdefault(canon, len(first))
+    # a title term used as a modifier ("Opioid Withdrawal and Kratom's Role") is not the subject
+    in_title = [canon for _s, e, canon in lex.subjects.find_all(title_words)
+                if not _is_modifier(title_words, e, lex)]
+    if in_title:
+        return max(in_title, key=lambda c: (counts[c], -in_title.index(c)))
     if counts:
         best = max(counts, key=lambda c: (counts[c], -first[c]))
         if counts[best] >= 3 and counts[best] * 2 >= sum(counts.values()):
@@ -287,7 +289,7 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
             if i >= n:
                 break
         start = i
-        if words[i] in NP_STOP or words[i] == "of" or lex.subjects.match_at(words, i):
+        if words[i] in NP_STOP or words[i] == "of" or (lex.subjects.match_at(words, i) and not lex.outcomes.match_at(words, i)):
             break
         outcome = None
         while i < n:
@@ -504,8 +506,8 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
         k += 1
         if s < consumed:
             continue
-        if _after_than(words, s):
-            continue  # the second term of a comparison ("... than to help you sleep") is not asserted
+        if _after_than(words, s) or any(lex.non_assertive.match_at(words, j) for j in range(max(0, s - 3), s)):
+            continue  # "... than to help you sleep", "to avoid triggering ...": not asserted
         if kind in ("verb", "noun"):
             cls = payload
             # "help" + verb is transparent; handled by the transparent list.
@@ -533,7 +535,10 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                     obj_e += 1
                 while obj_e > obj_s and words[obj_e - 1] in ("and", "or", ","):
                     obj_e -= 1
-                if obj_e > obj_s:
+                partner = words[obj_s:obj_e]
+                is_drug = any(lex.subjects.match_at(partner, j) or lex.outcomes.match_at(partner, j)
+                              for j in range(len(partner)))
+                if obj_e > obj_s and is_drug:  # not "interacts with opioid receptors / our bodies"
                     claims.append(_make(info, s, s, obj_e, obj_s, obj_e, "interacts_with", "drug_interactions", 0, lex, doc_subject))
                     consumed = obj_e
                 continue

@@ -134,6 +134,7 @@ class Lexicon:
     quantities: PhraseMatcher
     open_object: frozenset[str]
     comparatives: Mapping[str, int]
+    non_assertive: PhraseMatcher
     effect_classes: Mapping[str, Mapping[str, Any]]
 
 
@@ -141,7 +142,8 @@ class Lexicon:
 ALLOWED_KEYS = {
     "effects.json": {"source", "classes", "irregular", "verbs", "nouns", "postfix_nouns", "postfix_verbs",
                      "transparent", "object_skip", "properties", "property_heads", "copulas", "safe",
-                     "examples", "counter_examples", "open_object_verbs", "help_words", "comparatives"},
+                     "examples", "counter_examples", "open_object_verbs", "help_words", "comparatives",
+                     "non_assertive"},
     "outcomes.json": {"source", "outcomes", "note_adverse"},
     "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers"},
     "conditions.json": {"source", "mass_units", "other_units", "time_units", "dose_levels", "dose_nouns",
@@ -251,5 +253,6 @@ def load_lexicon() -> Lexicon:
         quantities=PhraseMatcher((p, q) for q, ps in quantities.items() for p in ps),
         effect_classes=_freeze(eff["classes"]),
         comparatives=_freeze(eff["comparatives"]),
+        non_assertive=PhraseMatcher((p, True) for p in eff["non_assertive"]),
         open_object=frozenset(f for v in eff["open_object_verbs"] for f in inflections(v, eff["irregular"])),
     )

@@ -99,3 +99,18 @@ def test_claim_rows_carry_sentence_and_offsets(tables, seeds_output):
         raw_span = raw_of[c.doc_id][c.raw_char_start:c.raw_char_end]
         # the raw span holds the same words (quotes/dashes may differ before normalization)
         assert raw_span.split()[0][:3].lower() == c.effect.split()[0][:3].lower()
+
+
+SEED_FLOORS = {"claims_precision": 0.85, "claims_recall": 0.83, "pairs_precision": 0.85, "pairs_recall": 0.80}
+
+
+def test_seeds_against_gold(seeds_output):
+    """The seeds' gold (tests/gold/seeds_*.jsonl) locates evidence by raw offsets, never by text."""
+    from pipeline.evaluate import evaluate, format_report, load_gold
+    from tests.conftest import GOLD
+    r = evaluate(load_gold([GOLD / "seeds_claims.jsonl", GOLD / "seeds_contradictions.jsonl"]), seeds_output)
+    print(format_report(r, show_errors=False))
+    assert r.claims["precision"] >= SEED_FLOORS["claims_precision"], format_report(r)
+    assert r.claims["recall"] >= SEED_FLOORS["claims_recall"], format_report(r)
+    assert r.contradictions["precision"] >= SEED_FLOORS["pairs_precision"], format_report(r)
+    assert r.contradictions["recall"] >= SEED_FLOORS["pairs_recall"], format_report(r)
