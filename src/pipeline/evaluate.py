@@ -66,6 +66,36 @@ def _in_evidence(claim, evidence) -> bool:
     return bool(effect) and (effect in ev or ev in effect)
 
 
+STOP = frozenset({"the", "a", "an", "of", "to", "in", "on", "and", "or", "with", "for", "your", "their", "its",
+                  "this", "these", "that", "risk", "developing", "having", "getting", "people", "some"})
+
+
+def _content(text) -> set[str]:
+    words = re.findall(r"[^\W_]+", str(text).lower().replace("_", " "))
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words if w not in STOP}
+
+
+def _written_direction(claim) -> int:
+    """Direction on the outcome as written: the canonical direction, flipped back when the
+    written outcome names the inverse pole ("improves sleep" is -1 insomnia, +1 sleep)."""
+    from pipeline.lexicon import load_lexicon, tokenize
+    lex = load_lexicon()
+    words = [t.text for t in tokenize(str(claim["outcome"]))]
+    for _s, _e, (canon, sign) in lex.outcomes.find_all(words):
+        return int(claim["direction"]) * sign
+    return int(claim["direction"])
+
+
+def _loose_match(claim, gold: dict) -> bool:
+    """Gold written as in the text (MedQuAD): subject and outcome share a content word,
+    same direction on the outcome as written, same polarity."""
+    subj = _content(claim["subject"]) | _content(claim["subject_norm"])
+    outc = _content(claim["outcome"]) | _content(claim["outcome_norm"])
+    return bool(subj & _content(gold["subject"])) and bool(outc & _content(gold["outcome"])) \
+        and _written_direction(claim) == int(gold.get("direction", 0)) \
+        and claim["polarity"] == gold.get("polarity", "affirmed")
+
+
 def _doc_key(source_path: str, record: str) -> str:
     return f"{source_path}#{record.split(':', 1)[1]}" if record.startswith("line:") else source_path
 
@@ -128,8 +158,12 @@ def evaluate(gold: Gold, output: Path) -> Result:
             if i in matched:
                 continue
             cand = candidates(gc["doc"], _evidence(gc))
-            cand = cand[(cand["subject_norm"] == gc["subject_norm"]) & (cand["outcome_norm"] == gc["outcome_norm"])
-                        & (cand["direction"] == int(gc.get("direction", 0))) & ~cand["claim_id"].isin(used)]
+            cand = cand[~cand["claim_id"].isin(used)]
+            if "subject_norm" in gc:
+                cand = cand[(cand["subject_norm"] == gc["subject_norm"]) & (cand["outcome_norm"] == gc["outcome_norm"])
+                            & (cand["direction"] == int(gc.get("direction", 0)))]
+            elif len(cand):
+                cand = cand[cand.apply(lambda c: _loose_match(c, gc), axis=1)]
             if precise and len(cand):
                 cand = cand[cand.apply(lambda c: _in_evidence(c, _evidence(gc)), axis=1)]
             if cand.empty:
@@ -210,7 +244,8 @@ def format_report(r: Result, show_errors: bool = True, limit: int = 40) -> str:
         lines.append(f"   {kind:<11} " + _fmt(s))
     if show_errors:
         lines.append(f"-- missed claims ({len(r.missed_claims)})")
-        lines += [f"   {c['doc']}: {c['subject_norm']} {c.get('predicate')} {c['outcome_norm']} {c.get('direction')} | {_shown(c)}"
+        lines += [f"   {c['doc']}: {c.get('subject_norm', c.get('subject'))} {c.get('predicate')} "
+                  f"{c.get('outcome_norm', c.get('outcome'))} {c.get('direction')} | {_shown(c)}"
                   for c in r.missed_claims[:limit]]
         lines.append(f"-- false claims ({len(r.false_claims)})")
         lines += [f"   {c['doc_key']}: {c['subject_norm']} {c['predicate']} {c['outcome_norm']} {c['direction']} | {c['effect']}"
