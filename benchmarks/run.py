@@ -39,6 +39,7 @@ import os
 import platform
 import pstats
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -170,12 +171,24 @@ def run_flow(input_dir: Path, out: Path, env: dict, extra: list[str], log_path: 
     cmd = [*pipeline_command(), "run", "--input", str(input_dir), "--output", str(out), *extra]
     with open(log_path, "wb") as log:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+        # its own process group, so that an interrupt can stop it and Prefect's server together
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+                                start_new_session=True)
         sampler = TreeSampler(proc.pid)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted: do not leave the flow running
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            raise
+        finally:
+            sampler.stop()
         wall = time.perf_counter() - t0
-        sampler.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"cmd": cmd, "wall_s": wall, "exit_code": proc.returncode,
             "cpu_s": usage.ru_utime + usage.ru_stime,  # the child and the children it waited for
@@ -486,7 +499,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"fixed-cost run failed (exit {res['exit_code']}); log {res['log']}:\n{tail(res['log'])}")
 
-    results, rows = [], []
+    def _terminate(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, _terminate)
+
+    results, rows, interrupted = [], [], False
     for size in sizes:
         manifest = make_corpus.build(size)
         corpus = make_corpus.default_out(size)
@@ -498,56 +515,69 @@ def main(argv: list[str] | None = None) -> int:
              "n_near_dups": manifest["n_near_duplicates"], "input": input_dir,
              "fixed_s": fixed and fixed["wall_s"], "fixed_cpu_s": fixed and fixed["cpu_s"]}
         loads = [os.getloadavg()[0]]
-
-        if not a.skip_flow:
-            print(f"[{size:g} MB] flow run ...", flush=True)
-            flow = run_flow(input_dir, run_dir / "flow", env, extra, run_dir / "flow.log")
-            if flow["exit_code"] != 0:
-                print(f"flow failed (exit {flow['exit_code']}); log {flow['log']}:\n{tail(flow['log'])}")
-            else:
-                flow["outputs"] = {k: table_rows(run_dir / "flow", k) for k in
-                                   ("documents", "rejects", "sentences", "claims", "contradictions")}
-                flow["outputs"]["clusters"] = n_clusters(run_dir / "flow")
-            r["flow"] = flow
-            loads.append(os.getloadavg()[0])
-        if not a.skip_direct:
-            print(f"[{size:g} MB] direct stage run ...", flush=True)
-            r["direct"] = run_direct(input_dir, run_dir / "direct")
-            loads.append(os.getloadavg()[0])
-        if not a.skip_floor:
-            print(f"[{size:g} MB] floor ...", flush=True)
-            r["floor"] = run_floor(input_dir)
-            loads.append(os.getloadavg()[0])
+        # flow, then floor, then the direct run: an interrupt (Ctrl-C, SIGTERM) during the long
+        # direct run still records the flow and the floor
+        try:
+            if not a.skip_flow:
+                print(f"[{size:g} MB] flow run ...", flush=True)
+                flow = run_flow(input_dir, run_dir / "flow", env, extra, run_dir / "flow.log")
+                if flow["exit_code"] != 0:
+                    print(f"flow failed (exit {flow['exit_code']}); log {flow['log']}:\n{tail(flow['log'])}")
+                else:
+                    flow["outputs"] = {k: table_rows(run_dir / "flow", k) for k in
+                                       ("documents", "rejects", "sentences", "claims", "contradictions")}
+                    flow["outputs"]["clusters"] = n_clusters(run_dir / "flow")
+                r["flow"] = flow
+                loads.append(os.getloadavg()[0])
+            if not a.skip_floor:
+                print(f"[{size:g} MB] floor ...", flush=True)
+                r["floor"] = run_floor(input_dir)
+                loads.append(os.getloadavg()[0])
+            if not a.skip_direct:
+                print(f"[{size:g} MB] direct stage run ...", flush=True)
+                r["direct"] = run_direct(input_dir, run_dir / "direct")
+                loads.append(os.getloadavg()[0])
+        except KeyboardInterrupt:
+            interrupted = True
+            print(f"\ninterrupted: recording what was measured for {size:g} MB, then stopping")
         r["load_avg_max"] = max(loads)
         if r.get("flow") and r.get("direct") and r["direct"]["sum_s"] > 0:
             r["overhead_ratio"] = r["flow"]["wall_s"] / r["direct"]["sum_s"] - 1
             r["overhead_ratio_cpu"] = r["flow"]["cpu_s"] / r["direct"]["cpu_s"] - 1
         print_size_report(r)
+        results.append(r)
+        row = csv_row(r, ts, sha, fixed, workers, cpus)
+        rows.append(row)
+        if not a.no_record and (r.get("flow") or r.get("direct") or r.get("floor")):
+            append_csv(a.results, [row])
+            print(f"appended a row to {a.results}")
+        if interrupted:
+            break
         if a.profile:
             print(f"[{size:g} MB] profiled direct stage run ...", flush=True)
             prof_path = run_dir / "direct.prof"
             safe_rmtree(run_dir / "direct", root)
-            p = run_direct(input_dir, run_dir / "direct-profiled", profile_to=prof_path)
+            try:
+                p = run_direct(input_dir, run_dir / "direct-profiled", profile_to=prof_path)
+            except KeyboardInterrupt:
+                print("interrupted during the profiled run")
+                break
             text = print_profile(prof_path, a.top)
             (run_dir / "profile.txt").write_text(text + "\n")
             print(f"\ncProfile (CPU clock) of the direct stage run ({p['cpu_s']:.1f} s CPU, {p['wall_s']:.1f} s "
-                  f"wall under the profiler; "
-                  f"stats in {prof_path}):\n{text}")
-        results.append(r)
-        rows.append(csv_row(r, ts, sha, fixed, workers, cpus))
+                  f"wall under the profiler; stats in {prof_path}):\n{text}")
         gc.collect()
 
     if len(results) > 1:
         print("\n=== summary")
         print(f"{'size MB':>8}{'docs':>9}{'wall s':>9}{'MB/s':>7}{'docs/s':>8}{'RSS MiB':>9}"
-              f"{'overhead':>9}{'floor s':>9}{'x floor':>8}")
+              f"{'overhead':>9}{'floor s':>9}{'x floor':>8}{'CPU s':>8}{'load':>6}")
         for row in rows:
             print(f"{row['size_mb']:>8}{row['n_docs']:>9}{row['wall_s']:>9}{row['mb_per_s']:>7}"
-                  f"{row['docs_per_s']:>8}{row['peak_rss_mb']:>9}{row['overhead_ratio']:>9}"
-                  f"{row['floor_s']:>9}{row['ratio_to_floor']:>8}")
-    if not a.no_record:
-        append_csv(a.results, rows)
-        print(f"\nappended {len(rows)} row(s) to {a.results}")
+                  f"{row['docs_per_s']:>8}{row['tree_peak_rss_mb']:>9}{row['overhead_ratio']:>9}"
+                  f"{row['floor_s']:>9}{row['ratio_to_floor']:>8}{row['flow_cpu_s']:>8}{row['load_avg_max']:>6}")
+    if interrupted:
+        return 130
     return 0 if all((r.get("flow") or {}).get("exit_code", 0) == 0 for r in results) else 1
 
 
