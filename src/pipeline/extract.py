@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from pipeline.conditions import (Amount, Mention, find_dose_levels, find_phrases,
                                  parse_doses, parse_durations)
-from pipeline.lexicon import Lexicon, Token, load_lexicon, tokenize
+from pipeline.lexicon import Lexicon, Token, joined_words, load_lexicon, tokenize, words_of
 
 EXTRACTOR_NAME = "lexrules"
 CLAUSE_PUNCT = frozenset({";", ":", "?", "!", "(", ")", "\""})
@@ -110,7 +110,8 @@ def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None =
     title_words = [t.text for t in tokenize(title or "")]
     counts: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for _s, _e, canon in lex.subjects.find_all([t.text for t in tokenize(text)]):
+    for phrase in lex.subject_scan.find_all(text):  # Aho-Corasick over the whole document
+        canon = lex.subject_of[phrase]
         counts[canon] += 1
         first.setdefault(canon, len(first))
     # a title term used as a modifier ("Opioid Withdrawal and Kratom's Role") is not the subject
@@ -469,6 +470,10 @@ def _is_property_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
 def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = None) -> list[Claim]:
     """All claims in one sentence (offsets relative to the sentence)."""
     lex = lex or load_lexicon()
+    joined = joined_words(text)
+    if not (lex.strong_scan.any_in(text, joined)
+            or (lex.weak_scan.any_in(text, joined) and lex.outcome_scan.any_in(text, joined))):
+        return []  # nothing that can make a claim (most sentences): never tokenized
     tokens = tokenize(text)
     if not tokens:
         return []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 LEXICON_FILES = ("effects.json", "outcomes.json", "cues.json", "conditions.json", "subjects.json")
@@ -25,15 +25,59 @@ LEXICON_FILES = ("effects.json", "outcomes.json", "cues.json", "conditions.json"
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*(?:-\w+)*|[^\W_]+(?:-[^\W_]+)*(?:'(?:t|re|ve|ll|d|m)\b)?|'s\b|[<>]=?|[^\w\s]")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str   # lowercased
     start: int  # char offsets in the sentence
     end: int
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.group().lower(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    lower = text.lower()  # same length for the text we tokenize (normalized: NFKC, no special casing)
+    if len(lower) != len(text):
+        return [Token(m.group().lower(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+    return [Token(lower[m.start():m.end()], m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+
+
+def words_of(text: str) -> list[str]:
+    """Just the lowercased tokens (no offsets)."""
+    return TOKEN_RE.findall(text.lower())
+
+
+def joined_words(text: str) -> str:
+    return " ".join(TOKEN_RE.findall(text.lower()))
+
+
+class PhraseScanner:
+    """Aho-Corasick pre-filter over raw lowercase text: does any phrase occur at word
+    boundaries? (pyahocorasick; one pass per sentence, so sentences without an effect cue
+    are never tokenized.)"""
+
+    def __init__(self, phrases: Iterable[str]):
+        import ahocorasick
+        self._automaton = ahocorasick.Automaton()
+        for phrase in {" ".join(phrase_tokens(p)) for p in phrases if phrase_tokens(p)}:
+            self._automaton.add_word(phrase, len(phrase))
+        self._automaton.make_automaton()
+
+    def any_in(self, text: str, joined: str | None = None) -> bool:
+        """``joined``: the text's words already lowercased and space-joined (see ``joined_words``)."""
+        lower = joined if joined is not None else joined_words(text)
+        n = len(lower)
+        for end, length in self._automaton.iter(lower):
+            start = end - length + 1
+            if (start == 0 or lower[start - 1] == " ") and (end + 1 == n or lower[end + 1] == " "):
+                return True
+        return False
+
+    def find_all(self, text: str) -> list[str]:
+        lower = " ".join(words_of(text))
+        n = len(lower)
+        out = []
+        for end, length in self._automaton.iter(lower):
+            start = end - length + 1
+            if (start == 0 or lower[start - 1] == " ") and (end + 1 == n or lower[end + 1] == " "):
+                out.append(lower[start:end + 1])
+        return out
 
 
 def phrase_tokens(phrase: str) -> tuple[str, ...]:
@@ -134,6 +178,14 @@ class Lexicon:
     quantities: PhraseMatcher
     open_object: frozenset[str]
     comparatives: Mapping[str, int]
+    # Sentence pre-filter: a strong trigger (an open-object verb, a property or safety word, a
+    # quantity, "without"), or a weaker cue together with a known outcome; other sentences are
+    # never tokenized.
+    strong_scan: PhraseScanner
+    weak_scan: PhraseScanner
+    outcome_scan: PhraseScanner
+    subject_scan: PhraseScanner            # counts subject mentions over whole documents
+    subject_of: Mapping[str, str]          # normalized phrase -> canonical subject
     non_assertive: PhraseMatcher
     effect_classes: Mapping[str, Mapping[str, Any]]
 
@@ -253,6 +305,13 @@ def load_lexicon() -> Lexicon:
         quantities=PhraseMatcher((p, q) for q, ps in quantities.items() for p in ps),
         effect_classes=_freeze(eff["classes"]),
         comparatives=_freeze(eff["comparatives"]),
+        strong_scan=PhraseScanner([p for p, (kind, _) in cue_entries if kind not in ("verb", "noun", "help", "postfix", "postverb")]
+                                  + [f for v in eff["open_object_verbs"] for f in inflections(v, eff["irregular"])]
+                                  + [p for ps in quantities.values() for p in ps] + ["without"]),
+        weak_scan=PhraseScanner([p for p, (kind, _) in cue_entries if kind in ("verb", "noun", "help", "postfix", "postverb")]),
+        outcome_scan=PhraseScanner([p for p, _ in outcome_entries]),
+        subject_scan=PhraseScanner([p for p, _ in subject_entries]),
+        subject_of=MappingProxyType({" ".join(phrase_tokens(p)): c for p, c in reversed(subject_entries)}),
         non_assertive=PhraseMatcher((p, True) for p in eff["non_assertive"]),
         open_object=frozenset(f for v in eff["open_object_verbs"] for f in inflections(v, eff["irregular"])),
     )

@@ -27,6 +27,7 @@ from array import array
 from difflib import SequenceMatcher
 
 import ftfy
+import numpy as np
 from ftfy.badness import is_bad
 
 _QUOTES = {
@@ -40,12 +41,12 @@ _EM = "\u2014\u2015\u2e3a\u2e3b"
 
 # Order matters: alternatives are tried left to right at each position.
 _PATTERN = re.compile(
-    r"(?P<crlf>\r\n?)"
+    r"(?P<nl>[^\S\n]*\n\s*)"       # a line break with the spaces around it and blank lines after
+    r"|(?P<crlf>\r\n?)"
     r"|(?P<em>[^\S\n]*[" + _EM + r"][^\S\n]*)"
-    r"|(?P<eol>[^\S\n]+(?=\n|\Z))"
-    r"|(?P<sol>(?<=\n)[^\S\n]+|\A[^\S\n]+)"
+    r"|(?P<eol>[^\S\n]+\Z)"
+    r"|(?P<sol>\A[^\S\n]+)"
     r"|(?P<ws>(?: [^\S\n]+|[^\S\n ])[^\S\n]*)"
-    r"|(?P<blank>\n{3,})"
     r"|(?P<other>(?:[A-Za-z](?=[\u0300-\u036f]))?[^\x00-\x7f]+)"
 )
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -79,7 +80,10 @@ def _one_pass(text: str) -> tuple[str, array]:
             pieces.append(text[pos:start])
             offsets.extend(range(pos, start))
         kind = m.lastgroup
-        if kind == "crlf":
+        if kind == "nl":
+            # one line break, or one blank line for a paragraph break (CRs count as spaces)
+            rep = "\n" if m.group().count("\n") == 1 else "\n\n"
+        elif kind == "crlf":
             rep = "\n"
         elif kind == "em":
             rep = " - "
@@ -87,8 +91,6 @@ def _one_pass(text: str) -> tuple[str, array]:
             rep = ""
         elif kind == "ws":
             rep = " "
-        elif kind == "blank":
-            rep = "\n\n"
         else:
             rep = _fold_other(m.group())
         if rep:
@@ -105,7 +107,7 @@ def _one_pass(text: str) -> tuple[str, array]:
 
 
 def _repair_mojibake(text: str) -> tuple[str, array, bool]:
-    """Fix lines ftfy considers mis-decoded; offsets of a fixed line map to its start."""
+    """Fix lines ftfy considers mis-decoded (unchanged stretches keep exact offsets)."""
     if not _MOJIBAKE_HINT.search(text):
         return text, array("q", range(len(text))), False
     pieces: list[str] = []
@@ -131,12 +133,12 @@ def _repair_mojibake(text: str) -> tuple[str, array, bool]:
     return "".join(pieces), offsets, changed
 
 
-def normalize(raw: str) -> tuple[str, array, bool]:
+def normalize(raw: str) -> tuple[str, np.ndarray, bool]:
     """Normalize ``raw``; return (text, offsets into raw, whether mojibake was repaired).
 
-    ``offsets`` has ``len(text) + 1`` entries; the last is ``len(raw)``.
+    ``offsets`` (int64) has ``len(text) + 1`` entries; the last is ``len(raw)``.
     """
-    text, offsets, fixed = raw, array("q", range(len(raw))), False
+    text, offsets, fixed = raw, np.arange(len(raw), dtype=np.int64), False
     for _ in range(6):  # reaches a fixed point in one or two rounds
         repaired, step, was_fixed = _repair_mojibake(text)
         if _CONTROL.search(repaired):  # after the repair: mojibake uses C1 characters
@@ -144,12 +146,14 @@ def normalize(raw: str) -> tuple[str, array, bool]:
         new, step2 = _one_pass(repaired)
         if new == text:
             break
-        offsets = array("q", (offsets[step[i]] for i in step2))
+        # compose the maps with numpy (new char -> repaired char -> previous char -> raw char)
+        step_np = np.frombuffer(step, dtype=np.int64) if len(step) else np.zeros(0, np.int64)
+        step2_np = np.frombuffer(step2, dtype=np.int64) if len(step2) else np.zeros(0, np.int64)
+        offsets = offsets[step_np[step2_np]]
         text, fixed = new, fixed or was_fixed
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
-    offsets = offsets[lead:lead + len(stripped)]
-    offsets.append(len(raw))
+    offsets = np.append(offsets[lead:lead + len(stripped)], np.int64(len(raw)))
     return stripped, offsets, fixed
 
 
@@ -158,12 +162,12 @@ def normalize_text(raw: str) -> str:
     return normalize(raw)[0]
 
 
-def raw_span(offsets: array, start: int, end: int) -> tuple[int, int]:
+def raw_span(offsets, start: int, end: int) -> tuple[int, int]:
     """Map a [start, end) span of normalized text to the raw text."""
     if end <= start:
-        r = offsets[start] if start < len(offsets) else offsets[-1]
+        r = int(offsets[start] if start < len(offsets) else offsets[-1])
         return r, r
-    return offsets[start], offsets[end - 1] + 1
+    return int(offsets[start]), int(offsets[end - 1]) + 1
 
 
 def fold_for_hash(text: str) -> str:

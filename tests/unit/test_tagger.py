@@ -167,6 +167,17 @@ def test_fast_tag_equals_nltk_tag():
         assert tag(words) == [t for _, t in tagger.tag(words)]
 
 
+def test_ties_go_to_the_greater_tag_and_odd_weights_fall_back_to_nltk():
+    doc = {"format": 1, "tagdict": {"the": "DT"}, "classes": ["DT", "NN", "VB"],
+           "weights": {"bias": {"NN": 1.5, "VB": 1.5}, "i word cats": {"NN": 0.25, "DT": -1.0}}}
+    tiny = tagger_from_dict(doc)
+    assert tag(["the", "run", "cats"], tagger=tiny) == ["DT", "VB", "NN"]
+    assert tag(("the", "run", "cats"), tagger=tiny) == [t for _, t in tiny.tag(["the", "run", "cats"])]
+    # weights with more than 3 decimals cannot be summed in thousandths: nltk's own loop
+    odd = tagger_from_dict({**doc, "weights": {"bias": {"NN": 0.00011, "VB": 0.0001}}})
+    assert tag(["run"], tagger=odd) == [t for _, t in odd.tag(["run"])] == ["NN"]
+
+
 def test_fast_tag_equals_nltk_tag_on_dev_sample(dev_sentences):
     tagger = load_tagger()
     for sent in dev_sentences[::10]:
