@@ -116,7 +116,8 @@ def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None =
         first.setdefault(canon, len(first))
     # a title term used as a modifier ("Opioid Withdrawal and Kratom's Role") is not the subject
     in_title = [canon for _s, e, canon in lex.subjects.find_all(title_words)
-                if not _is_modifier(title_words, e, lex)]
+                if not (e < len(title_words) and (lex.outcomes.match_at(title_words, e)
+                                                  or title_words[e] in ("receptor", "receptors")))]
     if in_title:
         return max(in_title, key=lambda c: (counts[c], -in_title.index(c)))
     if counts:

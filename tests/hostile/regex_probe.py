@@ -1,12 +1,21 @@
-"""Time every compiled regular expression of the pipeline on adversarial strings.
+"""Time the pipeline's regular expressions and text stages on adversarial strings.
 
-Run as a child process (``python -m tests.hostile.regex_probe START``): for each
-(pattern, input, method) it prints ``start <key>`` and then ``end <key> <seconds>``,
-one line each, flushed. The parent (``probe_all``) watches the lines with a
-per-call deadline: a call that does not end in time -- Python's ``re`` engine
-cannot be interrupted -- is recorded as a hang, the child is killed and a new
-one resumes after that pattern. So one catastrophic pattern costs one deadline,
-not a hung test run.
+Two batteries, each run in a child process (``python -m tests.hostile.regex_probe
+KIND START``) that prints ``start <key>`` before and ``end <seconds> <key>`` (or
+``error <seconds> <key> <message>``) after every call, flushed:
+
+* ``patterns``: every module-level ``re.Pattern`` of MODULES and the patterns
+  built by ``conditions._patterns()``, applied the way the code applies it
+  (USAGE) to 100k-character strings (UNITS repeated, with and without a final
+  non-matching character);
+* ``pipeline``: ``normalize``, ``segment`` and ``extract_sentence`` (on every
+  segment, as process_record does) on 1 MB single-line pathological texts.
+
+The parent (``run_battery``) reads the lines with a per-call deadline. Python's
+``re`` cannot be interrupted, so a call that does not end in time is recorded
+as a hang (``inf``), the child is killed and a new one resumes with the next
+group (pattern or text): a catastrophic pattern costs one deadline, not a hung
+test run.
 """
 
 from __future__ import annotations
@@ -20,26 +29,26 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 MODULES = ("pipeline.normalize", "pipeline.conditions", "pipeline.lexicon", "pipeline.segment",
            "pipeline.ingest", "pipeline.extract", "pipeline.langid", "pipeline.dedup", "pipeline.process")
 ALL_METHODS = ("search", "match", "fullmatch", "findall")
 N = 100_000
-BOUND = 1.5  # seconds per call; a call over it is re-timed twice and the fastest counts (load noise)
+BOUND = 1.5  # seconds per pattern call; a call over it is re-timed twice and the fastest counts (load noise)
 UNITS = (
-    "1", " ", ".", "-", "1-", "1-1", "(", "((((((", ")", "[1,", "[1", "[1-", "1,000,", "1.", "1.1.", "1 ",
-    "1 to ", "1 mg ", "1 g to ", "half a ", "between ", "up to ", "a", "a-", "a.", "A.", ". ", "a. b", "! ", "? x",
-    "'", "a'", "\"", "aA1.-( ", "(1)", "- ", "#", "# ", "\n", "\r\n", "\t", " \t\n", "\u00a0", "\u200b",
-    "\u00e2\u20ac", "\u00c3\u00a9", "\u00e9", "\u2014", "<", "<meta ", "<meta charset", "<!DOCTYPE [", "<!doctype",
-    "<?xml ", "<html", "x://", "www.", "a@", "@", "/", "mg", "\u4e2d", "1e", "1:1",
+    "1", " ", ".", "-", "1-", "1-1", "((((((", ")", "[1,", "[1-", "1,000,", "1.", "1 ", "1 to ", "1 mg ",
+    "half a ", "between ", "a", "a-", "a.", "A. ", "a. b", "? x", "'", "a'", "\"", "aA1.-( ", "(1)", "- ", "#",
+    "# ", "\n", "\r\n", " \t\n", "\u00a0", "\u200b", "\u00e2\u20ac", "\u00e9", "\u2014", "<", "<meta charset",
+    "<!DOCTYPE [", "<?xml ", "x://", "www.", "a@", "\u4e2d", "1:1",
 )
 
-# How the code applies each pattern (grep the call sites when adding one): the methods it
+# How the code applies each pattern (grep its call sites when adding one): the methods it
 # calls (finditer/sub/findall -> "findall"), the longest subject it ever gets (a slice, a
-# prefix) and whether the subject is normalized text (segmentation and extraction only ever
-# see normalize()'s output: no runs of whitespace). A pattern not listed gets every method
-# on raw 100k-char strings.
+# prefix) and whether the subject is normalized text (segmentation and extraction only see
+# normalize()'s output: no runs of whitespace). A pattern not listed gets every method on
+# raw 100k-character strings.
 USAGE: dict[str, tuple[tuple[str, ...], int | None, bool]] = {
     "pipeline.normalize._PATTERN": (("findall",), None, False),
     "pipeline.normalize._INVISIBLE": (("findall",), None, False),
@@ -60,8 +69,8 @@ USAGE: dict[str, tuple[tuple[str, ...], int | None, bool]] = {
     "pipeline.ingest._CONTROL_CHARS_RE": (("findall",), None, False),
     "pipeline.ingest._C1_BYTES_RE": (("search",), None, False),
     "pipeline.ingest._META_CHARSET_RE": (("search",), 4096, False),      # data[:4096]
-    "pipeline.ingest._XML_DECL_RE": (("search",), None, False),          # .sub(count=1) on the page
-    "pipeline.ingest._DOCTYPE_RE": (("search",), None, False),           # .sub(count=1) on the page
+    "pipeline.ingest._XML_DECL_RE": (("search",), None, False),          # .sub(count=1) on the whole page
+    "pipeline.ingest._DOCTYPE_RE": (("search",), None, False),           # .sub(count=1) on the whole page
     "pipeline.ingest._ISO_DATE_RE": (("match",), None, False),
     "pipeline.ingest._HEADER_CHARSET_RE": (("search",), None, False),
     "pipeline.ingest._LOOKS_LIKE_HTML_RE": (("search",), 1024, False),   # body[:1024]
@@ -79,10 +88,28 @@ USAGE: dict[str, tuple[tuple[str, ...], int | None, bool]] = {
     "pipeline.conditions._patterns()[5]": (("match",), 20, True),       # per day/dose: the 20 chars after
 }
 
+# 1 MB single-line texts for the pipeline battery: (name, repeated unit)
+PATHOLOGICAL = (
+    ("digits_hyphens", "1-"),
+    ("digits", "1"),
+    ("dots", "."),
+    ("parens", "(("),
+    ("dose_numbers", "1,000 mg to 2 g or "),
+    ("hyphen_words", "sleep-"),
+    ("mojibake_runs", "it\u00e2\u20ac\u2122s "),
+    ("whitespace_mix", "a \t\u00a0\u200b "),
+    ("negations", "does not cause "),
+    # known to be slow (xfail tests in test_regex_time.py)
+    ("dense_sentences", "a. "),
+    ("claim_run_on", "it reduces anxiety, "),
+)
+PIPELINE_BYTES = 1_000_000
+EXTRACT_SEGMENTS = 5000  # extract_sentence on at most this many segments per text
+
 
 def strings() -> list[tuple[str, str]]:
-    """(label, 100k-char string): each unit repeated; and the same followed by one 'x' (a
-    non-match at the very end is what makes backtracking patterns try every split)."""
+    """(label, 100k-char string): each unit repeated; and the same with a last 'x' (a non-match
+    at the very end is what makes a backtracking pattern try every split)."""
     out = []
     for unit in UNITS:
         s = (unit * (N // len(unit) + 1))[:N]
@@ -92,113 +119,191 @@ def strings() -> list[tuple[str, str]]:
 
 
 def patterns() -> list[tuple[str, re.Pattern]]:
-    """Every module-level re.Pattern of MODULES, and the patterns built by conditions._patterns()."""
+    """Every module-level re.Pattern of MODULES and those built by conditions._patterns(), in a
+    stable order: patterns applied to normalized text first (so a child restarted after a hang
+    in a raw-text pattern does not normalize the strings again)."""
     found: dict[str, re.Pattern] = {}
     for name in MODULES:
         mod = importlib.import_module(name)
         for attr, value in sorted(vars(mod).items()):
             if isinstance(value, re.Pattern):
-                found[f"{name}.{attr}"] = value
+                found.setdefault(f"{name}.{attr}", value)
     from pipeline import conditions
     for i, value in enumerate(conditions._patterns()):
         if isinstance(value, re.Pattern):
             found[f"pipeline.conditions._patterns()[{i}]"] = value
-    # the same object re-exported by another module counts once, under its first name
     seen, unique = set(), []
-    for key, value in found.items():
+    for key, value in found.items():  # a pattern re-exported by another module counts once
         if id(value) not in seen:
             seen.add(id(value))
             unique.append((key, value))
+    unique.sort(key=lambda kv: not USAGE.get(kv[0], ((), None, False))[2])
     return unique
 
 
-def _child(start: int) -> None:
+# ---------------------------------------------------------------- child side
+
+Item = tuple[str, list, Callable[[], object]]  # (group, key, thunk)
+
+
+def _pattern_items() -> list[Item]:
     from pipeline.normalize import normalize
 
-    pats = patterns()
     raw = strings()
     normalized: dict[str, str] = {}
 
-    def subject_of(label: str, s: str, norm: bool) -> str:
+    def subject(label: str, s: str, norm: bool) -> str:
         if not norm:
             return s
-        if label.endswith("+'x'"):  # normalize(unit * N) + "x": one normalization per unit
-            return subject_of(label[: -len("+'x'")], s[:-1] + s[-2], True) + "x"
-        if label not in normalized:
-            normalized[label] = normalize(s)[0]
-        return normalized[label]
+        base = label[: -len("+'x'")] if label.endswith("+'x'") else label
+        if base not in normalized:  # normalize(unit * N) once; the "+x" variant appends the x
+            normalized[base] = normalize(s if base == label else s[:-1] + s[-2])[0]
+        return normalized[base] + ("x" if base != label else "")
 
-    for pi in range(start, len(pats)):
-        name, pat = pats[pi]
-        methods, max_len, norm = USAGE.get(name, (ALL_METHODS, None, False))
-        for label, s in raw:
-            subject = subject_of(label, s, norm)[:max_len]
+    def call(pat, method, label, s, norm, max_len):
+        def thunk():
+            subj = subject(label, s, norm)[:max_len]
             if isinstance(pat.pattern, bytes):
-                subject = subject.encode("utf-8")
+                subj = subj.encode("utf-8")
+            best = float("inf")
+            for _ in range(3):
+                t = time.perf_counter()
+                getattr(pat, method)(subj)
+                best = min(best, time.perf_counter() - t)
+                if best <= BOUND:
+                    break
+            return best
+        return thunk
+
+    items = []
+    for name, pat in patterns():
+        methods, max_len, norm = USAGE.get(name, (ALL_METHODS, None, False))
+        for label, s in raw:  # (a thunk normalizes its subject before it starts the clock)
             for method in methods:
-                key = json.dumps([pi, name, label, method])
-                print("start " + key, flush=True)
-                best = float("inf")
-                for _ in range(3):
-                    t = time.perf_counter()
-                    getattr(pat, method)(subject)
-                    best = min(best, time.perf_counter() - t)
-                    if best <= BOUND:
-                        break
-                print(f"end {best:.4f} " + key, flush=True)
+                items.append((name, [name, label, method], call(pat, method, label, s, norm, max_len)))
+    return items
+
+
+def _pipeline_items() -> list[Item]:
+    from pipeline.extract import extract_sentence
+    from pipeline.lexicon import load_lexicon
+    from pipeline.normalize import normalize
+    from pipeline.segment import segment
+
+    lex = load_lexicon()
+    state: dict = {}
+    items = []
+    for name, unit in PATHOLOGICAL:
+        raw = (unit * (PIPELINE_BYTES // len(unit) + 1))[:PIPELINE_BYTES]
+
+        def do_normalize(name=name, raw=raw):
+            state[name] = {"text": normalize(raw)[0]}
+
+        def do_segment(name=name):
+            text = state[name]["text"]
+            state[name]["segments"] = [text[s.start:s.end] for s in segment(text)]
+
+        def do_extract(name=name):
+            return sum(len(extract_sentence(s, "kratom", lex)) for s in state[name]["segments"][:EXTRACT_SEGMENTS])
+
+        items += [(name, [name, "normalize"], do_normalize), (name, [name, "segment"], do_segment),
+                  (name, [name, "extract_sentence"], do_extract)]
+    return items
+
+
+def _child(kind: str, start: int) -> None:
+    items = _pattern_items() if kind == "patterns" else _pipeline_items()
+    print(f"count {len(items)}", flush=True)
+    for i in range(start, len(items)):
+        group, key, thunk = items[i]
+        tag = json.dumps([i, group, key])
+        print("start " + tag, flush=True)
+        t = time.perf_counter()
+        try:
+            result = thunk()
+        except Exception as exc:  # e.g. nltk's ReDoS TimeoutError: reported, not fatal
+            msg = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
+            print(f"error {time.perf_counter() - t:.4f} {tag} {msg}", flush=True)
+            continue
+        seconds = result if isinstance(result, float) else time.perf_counter() - t
+        print(f"end {seconds:.4f} {tag}", flush=True)
     print("done", flush=True)
 
 
-def probe_all(deadline: float = 3.0, cwd: Path | None = None) -> dict:
-    """Run the battery in child processes. Returns {"timings": {pattern: [(seconds, label, method)]},
-    "hangs": {pattern: (label, method)}, "patterns": [names]}: one timing per call, and for
-    a pattern whose call took longer than ``deadline`` the call that was abandoned."""
-    timings: dict[str, list] = {}
-    hangs: dict[str, tuple[str, str]] = {}
+# ---------------------------------------------------------------- parent side
+
+
+def run_battery(kind: str, deadline: float, startup: float = 180.0, cwd: Path | None = None) -> dict:
+    """Run battery ``kind`` ("patterns" or "pipeline") with a per-call ``deadline`` (s).
+    Returns {"results": {group: [(key, seconds, error)]}, "hangs": {group: key}}, where a
+    hung call has seconds = inf."""
+    results: dict[str, list] = {}
+    hangs: dict[str, list] = {}
     start = 0
-    names: list[str] = []
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cwd = cwd or Path(__file__).resolve().parents[2]
     while True:
-        proc = subprocess.Popen([sys.executable, "-m", "tests.hostile.regex_probe", str(start)], cwd=cwd,
+        proc = subprocess.Popen([sys.executable, "-m", "tests.hostile.regex_probe", kind, str(start)], cwd=cwd,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         lines: queue.Queue = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put(None)],
-                         daemon=True).start()
+
+        def pump(stream=proc.stdout, q=lines):
+            for line in stream:
+                q.put(line)
+            q.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
         current = None
         restart = None
+        groups: list[str] = []
         while True:
             try:
-                line = lines.get(timeout=deadline if current else 120)
+                line = lines.get(timeout=deadline if current else startup)
             except queue.Empty:
-                if current is None:
-                    proc.kill()
-                    raise RuntimeError("regex probe child produced no output for 120 s")
-                pi, name, label, method = current
-                hangs[name] = (label, method)
-                timings.setdefault(name, []).append((float("inf"), label, method))
                 proc.kill()
-                restart = pi + 1
+                proc.wait()
+                if current is None:
+                    raise RuntimeError(f"{kind} battery child silent for {startup} s")
+                i, group, key = current
+                hangs[group] = key
+                results.setdefault(group, []).append((key, float("inf"), f"no result within {deadline} s"))
+                restart = ("after", group)
                 break
             if line is None:
                 proc.wait()
                 if proc.returncode != 0:
-                    raise RuntimeError(f"regex probe child failed: {proc.stderr.read()[-3000:]}")
+                    raise RuntimeError(f"{kind} battery child failed: {proc.stderr.read()[-3000:]}")
                 break
-            if line.startswith("start "):
-                current = json.loads(line[6:])
-                if current[1] not in names:
-                    names.append(current[1])
-            elif line.startswith("end "):
-                _, seconds, key = line.rstrip("\n").split(" ", 2)
-                pi, name, label, method = json.loads(key)
-                timings.setdefault(name, []).append((float(seconds), label, method))
+            word, _, rest = line.rstrip("\n").partition(" ")
+            if word == "start":
+                current = json.loads(rest)
+                if current[1] not in groups:
+                    groups.append(current[1])
+            elif word in ("end", "error"):
+                seconds, _, rest = rest.partition(" ")
+                decoder = json.JSONDecoder()
+                (i, group, key), end = decoder.raw_decode(rest)
+                error = rest[end:].strip() or None
+                results.setdefault(group, []).append((key, float(seconds), error))
                 current = None
-        proc.wait()
         if restart is None:
             break
-        start = restart
-    return {"timings": timings, "hangs": hangs, "patterns": names}
+        # resume at the first item after the hung group: the child lists items in a fixed order
+        start = _first_index_after(kind, current[1])
+    return {"results": results, "hangs": hangs}
+
+
+def _first_index_after(kind: str, group: str) -> int:
+    """Index of the first item after ``group`` (a group's items are contiguous, in a fixed order)."""
+    if kind == "patterns":
+        offset = 0
+        for name, _ in patterns():
+            offset += len(UNITS) * 2 * len(USAGE.get(name, (ALL_METHODS, None, False))[0])
+            if name == group:
+                return offset
+        raise KeyError(group)
+    return ([n for n, _ in PATHOLOGICAL].index(group) + 1) * 3
 
 
 if __name__ == "__main__":
-    _child(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    _child(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0)
