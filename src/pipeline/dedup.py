@@ -80,7 +80,7 @@ def cluster_ids(index: pd.DataFrame, config: DedupConfig = DedupConfig()) -> dic
     lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm)
     by_id: dict[str, LeanMinHash] = {}
     for doc_id, h, sig in zip(ids, index["text_hash"], index["signature"]):
-        if sig is None or first_by_hash[h] != doc_id:
+        if sig is None or first_by_hash[h] != doc_id or doc_id in by_id:
             continue  # exact duplicates are already joined to their first copy
         mh = LeanMinHash(seed=1, hashvalues=np.frombuffer(sig, dtype=_DTYPE), scheme=_SCHEME)
         for other in lsh.query(mh):

@@ -74,6 +74,7 @@ class Reject:
 REJECT_REASONS: frozenset[str] = frozenset(
     {
         "empty_file",  # 0 bytes, or only whitespace after decoding
+        "duplicate_source",  # another input already gave a document with the same id (colliding names)
         "binary_content",  # NUL bytes, many control bytes, or a known binary signature
         "undecodable",  # bytes that contradict their BOM; lone surrogates in JSON text
         "unsupported_format",  # extension not among the supported ones
@@ -180,6 +181,7 @@ _HTML_PARSER = lxml.html.HTMLParser(
     collect_ids=False,
     default_doctype=False,
     recover=True,
+    huge_tree=True,  # libxml2 otherwise stops at nesting depth 256 and drops the rest of the page
 )
 # Dropped from the plain-text fallback: never text, or page furniture.
 _FALLBACK_DROP_TAGS = (
@@ -298,12 +300,13 @@ def _walk_dir(path: Path, rel: str, ancestors: frozenset, max_bytes: int, is_roo
 
 
 def _display_path(rel: str) -> str:
-    """Relative path as a valid str: undecodable bytes in names become \\xNN escapes."""
+    """Relative path as a valid str: undecodable bytes in names become \\xNN escapes (with any
+    literal backslash of such a name doubled); decodable names are kept as they are."""
     try:
         rel.encode("utf-8")
         return rel
     except UnicodeEncodeError:
-        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return rel.replace("\\", "\\\\").encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _errno_text(exc: OSError) -> str:
@@ -581,7 +584,11 @@ def _extract_html(text: str) -> tuple[str, str | None, str | None]:
         raise _Rejected("extraction_failed", f"trafilatura: {type(exc).__name__}: {exc}") from None
     if not main.strip():
         LOGGER.debug("trafilatura found no main text; using the plain body text")
-        main = _plain_body_text(tree)
+        try:
+            main = _plain_body_text(tree)
+        except ValueError:  # lxml refuses control characters that entities put into the tree
+            main = "\n".join(" ".join(_CONTROL_CHARS_RE.sub(" ", t).split()) for t in tree.itertext()
+                             if t.strip() and _CONTROL_CHARS_RE.sub(" ", t).strip())
     if not main.strip():
         raise _Rejected("no_main_text", "no text left after dropping scripts, navigation and boilerplate")
     return main, title, published

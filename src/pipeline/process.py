@@ -42,8 +42,8 @@ def _title_like(text: str) -> bool:
 
 
 def _parse_time(value: str | None):
-    if not value:
-        return None
+    if not value or not any(ch.isdigit() for ch in value):
+        return None  # pandas reads "now" / "today" as the current time
     ts = pd.to_datetime(value, utc=True, errors="coerce")
     return None if pd.isna(ts) else ts.to_pydatetime()
 

@@ -23,7 +23,7 @@ from pipeline.contradict import find_contradictions
 from pipeline.dedup import cluster_ids, signatures
 from pipeline.extract import extractor_version
 from pipeline.ingest import InputFile, Reject, list_inputs, read_input
-from pipeline.process import process_record, reject_row
+from pipeline.process import Processed, process_record, reject_row
 from pipeline.quality import ValidationReport, validate_folder
 from pipeline.schemas import (CLAIMS, DOCUMENTS, REJECTS, RUNS, SENTENCES, TABLES, CONTRADICTIONS,
                               CLAIM_FREQUENCY, DOCUMENT_METRICS, CORPUS_METRICS)
@@ -93,9 +93,9 @@ def process_batch(batch: Batch, staging: Path, run_id: str, ingested_at: datetim
     staging = Path(staging)
     known = set(pd.read_parquet(staging / PREVIOUS_IDS)["doc_id"]) if (staging / PREVIOUS_IDS).exists() else set()
     docs, rejects, sentences, claims, reused = [], [], [], [], []
+    seen_ids: set[str] = set()
     for item in batch.items:
-        records = [item] if isinstance(item, Reject) else read_input(item, max_bytes)
-        for rec in records:
+        for rec in _records(item, max_bytes):
             if isinstance(rec, Reject):
                 rejects.append(reject_row(rec, run_id))
                 continue
@@ -104,11 +104,16 @@ def process_batch(batch: Batch, staging: Path, run_id: str, ingested_at: datetim
             except Exception as exc:  # a bug on one document must not lose the others
                 result = Reject(rec.source_path, rec.record, "processing_error",
                                 f"{type(exc).__name__}: {exc}", rec.size_bytes)
+            if isinstance(result, Processed) and result.document["doc_id"] in seen_ids:
+                result = Reject(rec.source_path, rec.record, "duplicate_source",
+                                "another input in this batch gave the same document id "
+                                "(file names that collide once escaped)", rec.size_bytes)
             if isinstance(result, Reject):
                 rejects.append(reject_row(result, run_id))
             elif isinstance(result, str):
                 reused.append(result)
             else:
+                seen_ids.add(result.document["doc_id"])
                 docs.append(result.document)
                 sentences.extend(result.sentences)
                 claims.extend(result.claims)
@@ -123,6 +128,22 @@ def process_batch(batch: Batch, staging: Path, run_id: str, ingested_at: datetim
     io.write_side(_signature_frame(frames["documents"]), staging, SIGNATURES, part)
     io.write_side(pd.DataFrame({"doc_id": pd.Series(reused, dtype="str")}), staging, REUSED, part)
     return {**{name: len(df) for name, df in frames.items()}, "reused": len(reused)}
+
+
+def _records(item, max_bytes: int):
+    """The records of one batch item; a reader that breaks mid-file keeps what it read and
+    turns the rest of the file into a reject (one bad file never stops the run)."""
+    if isinstance(item, Reject):
+        yield item
+        return
+    n = 0
+    try:
+        for rec in read_input(item, max_bytes):
+            n += 1
+            yield rec
+    except Exception as exc:  # noqa: BLE001 - an unforeseen reader failure on hostile input
+        yield Reject(item.rel, f"after:{n}" if n else "", "extraction_failed",
+                     f"reader failed after {n} records: {type(exc).__name__}: {exc}", item.size)
 
 
 def _signature_frame(docs: pd.DataFrame) -> pd.DataFrame:

@@ -55,7 +55,7 @@ def test_reject_reasons_are_stable_strings():
         "empty_file", "binary_content", "undecodable", "unsupported_format", "too_large",
         "unreadable", "symlink_loop", "hidden_file", "special_file", "invalid_json",
         "missing_text", "wrong_type", "no_main_text", "extraction_failed",
-        "corrupt_archive", "corrupt_warc", "not_english", "processing_error",
+        "corrupt_archive", "corrupt_warc", "not_english", "processing_error", "duplicate_source",
     }
     assert REJECT_REASONS == expected
     assert isinstance(REJECT_REASONS, frozenset)
