@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test eval validate report lock clean
+.PHONY: setup run test eval bench validate report lock clean
 
 setup: $(STAMP)
 
@@ -37,8 +37,18 @@ report: $(STAMP)
 validate: $(STAMP)
 	$(VENV)/bin/pipeline validate --output data/processed
 
+# Precision/recall: demo corpus, the two seeds (../shared/seeds), MedQuAD claims, SciFact pairs.
 eval: run
 	$(VENV)/bin/pipeline eval --gold tests/gold/demo_claims.jsonl --gold tests/gold/demo_contradictions.jsonl --output data/processed
+	$(VENV)/bin/pipeline run --input ../shared/seeds --output build/seeds --full
+	$(VENV)/bin/pipeline eval --gold tests/gold/seeds_claims.jsonl --gold tests/gold/seeds_contradictions.jsonl --output build/seeds
+	$(PY) benchmarks/medquad_eval.py
+	$(PY) benchmarks/scifact_eval.py
+
+# Throughput, memory and Prefect overhead on a 20 MB MedQuAD-derived corpus (SIZES=20,200 for both).
+SIZES ?= 20
+bench: $(STAMP)
+	$(PY) benchmarks/run.py --sizes $(SIZES) --workers 2
 
 test: $(STAMP)
 	$(PY) -m pytest -q
