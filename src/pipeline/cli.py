@@ -89,15 +89,69 @@ def run(input_dir: Path, output_dir: Path, max_bytes: int, batch_mb: float, full
     runner = _task_runner(workers, dask_address)
     if runner is not None:
         flow_fn = build_dataset.with_options(task_runner=runner)
+    import time
+    started = time.monotonic()
     try:
-        result = flow_fn(str(input_dir.resolve()), str(output_dir.resolve()), max_bytes=max_bytes,
-                         batch_mb=batch_mb, incremental=not full)
+        result = _with_progress(
+            lambda: flow_fn(str(input_dir.resolve()), str(output_dir.resolve()), max_bytes=max_bytes,
+                            batch_mb=batch_mb, incremental=not full),
+            input_dir, output_dir, batch_mb)
     except ValidationFailed as exc:
         click.echo(exc.report_text, err=True)
         _fail(f"validation failed; nothing was published (staged tables kept in {exc.staging})", EXIT_INVALID)
     except Exception as exc:  # noqa: BLE001 - report any run failure in one line
         _fail(f"run failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+    result["elapsed_s"] = time.monotonic() - started
     _print_summary(result)
+
+
+STAGE_MARKERS = (  # (staging folder that appears when the stage is done, label)
+    ("_signatures", "extract"), ("contradictions", "contradictions"),
+    ("corpus_metrics", "aggregates"), ("validation_report.txt", "validation"),
+)
+
+
+def _with_progress(run, input_dir: Path, output_dir: Path, batch_mb: float):
+    """Run the flow in a thread while a rich progress bar follows its staging folder: batches
+    done (their Parquet parts appear) and the later stages. Only on an interactive terminal."""
+    import threading
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pipeline.stages import STAGING_ROOT, plan_batches
+    if not sys.stderr.isatty():
+        return run()
+    n_batches = len(plan_batches(input_dir, int(batch_mb * 1e6)))
+    box: dict = {}
+
+    def target():
+        try:
+            box["result"] = run()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            box["error"] = exc
+    before = set((output_dir / STAGING_ROOT).glob("*")) if (output_dir / STAGING_ROOT).exists() else set()
+    thread = threading.Thread(target=target, daemon=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as progress:
+        batches = progress.add_task("batches", total=n_batches)
+        stages = progress.add_task("stages", total=len(STAGE_MARKERS))
+        thread.start()
+        while thread.is_alive():
+            runs = [p for p in (output_dir / STAGING_ROOT).glob("*") if p not in before] \
+                if (output_dir / STAGING_ROOT).exists() else []
+            if runs:
+                staging = runs[0]
+                done = len(list((staging / "_signatures").glob("part-*.parquet")))
+                progress.update(batches, completed=min(done, n_batches))
+                reached = [label for marker, label in STAGE_MARKERS if (staging / marker).exists()]
+                progress.update(stages, completed=len(reached),
+                                description=f"stages ({reached[-1]} done)" if reached else "stages")
+            time.sleep(0.5)
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def _task_runner(workers: int, dask_address: str | None):
@@ -123,6 +177,8 @@ def _print_summary(result: dict) -> None:
     table.add_row("claims", str(result["claims"]))
     verdicts = ", ".join(f"{k}: {v}" for k, v in sorted(result["contradictions_by_verdict"].items()))
     table.add_row("contradictions", f"{result['contradictions']}" + (f" ({verdicts})" if verdicts else ""))
+    if "elapsed_s" in result:
+        table.add_row("time", f"{result['elapsed_s']:.1f} s")
     Console().print(table)
     click.echo(f"validation: {result['validation']}")
     click.echo(f"published: {result['published']}")

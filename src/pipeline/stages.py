@@ -29,6 +29,7 @@ from pipeline.schemas import (CLAIMS, DOCUMENTS, REJECTS, RUNS, SENTENCES, TABLE
                               CLAIM_FREQUENCY, DOCUMENT_METRICS, CORPUS_METRICS)
 
 DEFAULT_MAX_BYTES = 20_000_000
+STAGING_ROOT = io.STAGING
 DEFAULT_BATCH_BYTES = 16_000_000
 # run-internal side tables in the staging folder (never published)
 SIGNATURES, REUSED, PREVIOUS_IDS = "_signatures", "_reused", "_previous_ids"

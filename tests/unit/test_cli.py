@@ -60,3 +60,18 @@ def test_validate_names_the_failure(demo_output, tmp_path, table, corrupt, expec
     r = run("validate", "--output", str(out))
     assert r.exit_code == 1
     assert table in r.output and expect in r.output
+
+
+def test_validate_builds_data_docs(demo_output, tmp_path):
+    r = run("validate", "--output", str(demo_output), "--docs", str(tmp_path / "docs"))
+    assert r.exit_code == 0, r.output
+    index = tmp_path / "docs" / "index.html"
+    assert index.exists() and "data docs:" in r.output
+    pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert len(pages) >= 9  # one validation page per table
+
+
+def test_report_command(demo_output, tmp_path):
+    r = run("report", "--output", str(demo_output), "--dest", str(tmp_path / "r.html"))
+    assert r.exit_code == 0 and (tmp_path / "r.html").stat().st_size > 10_000
+    assert run("report", "--output", str(tmp_path / "nothing")).exit_code == 2
