@@ -57,6 +57,35 @@ GENERIC_HEADS = frozenset({"risk", "risks", "chance", "chances", "likelihood", "
                            "doses", "dose", "dosage", "amount", "amounts", "results", "result"})
 
 
+# Canonical forms of open-class phrases (subjects and outcomes not in any lexicon), so that
+# "alirocumab treatment" and "RESULTS Alirocumab" compare equal, as do "rates of tuberculosis"
+# and "incidence of tuberculosis": section labels, measurement words and light nouns go.
+SECTION_LABELS = frozenset({"results", "result", "conclusions", "conclusion", "background", "methods", "method",
+                            "objective", "objectives", "design", "findings", "interpretation", "purpose", "aims"})
+SUBJECT_LIGHT_HEADS = frozenset({"treatment", "treatments", "therapy", "therapies", "supplementation", "use",
+                                 "intake", "administration", "exposure", "consumption", "supplements", "supplement"})
+MEASURE_WORDS = frozenset({"rate", "rates", "incidence", "level", "levels", "risk", "risks", "number", "numbers",
+                           "frequency", "amount", "amounts", "severity", "prevalence", "concentration",
+                           "concentrations", "occurrence", "odds", "chance", "likelihood", "development",
+                           "progression", "onset", "of", "the", "a", "an", "and", "in"})
+
+
+def _singular(w: str) -> str:
+    return w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")) else w
+
+
+def open_subject_norm(words: list[str]) -> str:
+    kept = [w for w in words if w not in SECTION_LABELS]
+    while len(kept) > 1 and kept[-1] in SUBJECT_LIGHT_HEADS:
+        kept.pop()
+    return "_".join(kept or words)
+
+
+def open_outcome_norm(words: list[str]) -> str:
+    kept = [_singular(w) for w in words if w not in MEASURE_WORDS]
+    return "_".join(kept or words)
+
+
 def extractor_version(lex: Lexicon | None = None) -> str:
     lex = lex or load_lexicon()
     return f"{EXTRACTOR_NAME}-1.0+lex.{lex.version}"
@@ -241,7 +270,7 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
             return info.text[toks[start].start:toks[end - 1].end], doc_subject
         if phrase_words and not (set(phrase_words) & lex.experiencers) and phrase_words[-1] not in GENERIC_HEADS:
             written = info.text[toks[start].start:toks[end - 1].end]
-            return written, "_".join(phrase_words)
+            return written, open_subject_norm(phrase_words)
     # an experiencer sentence ("users report experiencing insomnia") is about the document's subject
     if doc_subject and any(w in lex.experiencers for w in words[lo:cue]):
         return "", doc_subject
@@ -318,7 +347,7 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
                 if not open_object or not content or len(content) > 5 or content[-1] in GENERIC_HEADS \
                         or content[0] in PEOPLE_OR_PRONOUNS or content[0] in lex.experiencers:
                     break
-                outcome = ("_".join(content), 1)
+                outcome = (open_outcome_norm(content), 1)
             objects.append((start, end, outcome[0], outcome[1] * flip))
         else:
             break
