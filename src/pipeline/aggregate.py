@@ -113,9 +113,13 @@ def corpus_metrics(documents, claims, contradictions, run_id: str) -> pd.DataFra
                                & contradictions["verdict"].isin(SELF_CONTRADICTING)]
     cross_bad = contradictions[(contradictions["scope"] == "cross_document") & ~contradictions["same_cluster"]
                                & contradictions["verdict"].isin(SELF_CONTRADICTING)]
+    # one pass per table (grouped), not one boolean mask per subject
+    docs_of = {k: set(v) for k, v in live.groupby("subject_norm")["doc_id"]}
+    claims_of = live.groupby("subject_norm").size().to_dict()
+    selfc_of = {k: set(v) for k, v in intra_bad.groupby("subject_norm")["doc_id_a"]}
+    bad_of = cross_bad.groupby("subject_norm").size().to_dict()
     rows = []
-    subjects = sorted(live["subject_norm"].unique())
-    for subject in [ALL, *subjects]:
+    for subject in [ALL, *sorted(docs_of)]:
         if subject == ALL:
             docs = set(documents["doc_id"])
             n_claims = len(live)
@@ -123,12 +127,11 @@ def corpus_metrics(documents, claims, contradictions, run_id: str) -> pd.DataFra
             n_pairs = sum(cross_pairs.values())
             n_bad = len(cross_bad)
         else:
-            sub = live[live["subject_norm"] == subject]
-            docs = set(sub["doc_id"])
-            n_claims = len(sub)
-            selfc = set(intra_bad.loc[intra_bad["subject_norm"] == subject, "doc_id_a"])
+            docs = docs_of[subject]
+            n_claims = claims_of[subject]
+            selfc = selfc_of.get(subject, set())
             n_pairs = cross_pairs.get(subject, 0)
-            n_bad = int((cross_bad["subject_norm"] == subject).sum())
+            n_bad = int(bad_of.get(subject, 0))
         n_pairs = max(n_pairs, n_bad)
         rows.append({
             "run_id": run_id, "subject_norm": subject,
