@@ -59,29 +59,19 @@ class PhraseScanner:
             self._automaton.add_word(phrase, len(phrase))
         self._automaton.make_automaton()
 
+    def _hits(self, lower: str):
+        n = len(lower)
+        for end, length in self._automaton.iter(lower):
+            start = end - length + 1
+            if (start == 0 or lower[start - 1] == " ") and (end + 1 == n or lower[end + 1] == " "):
+                yield lower[start:end + 1]
+
     def any_in(self, text: str, joined: str | None = None) -> bool:
         """``joined``: the text's words already lowercased and space-joined (see ``joined_words``)."""
-        lower = joined if joined is not None else joined_words(text)
-        n = len(lower)
-        for end, length in self._automaton.iter(lower):
-            start = end - length + 1
-            if (start == 0 or lower[start - 1] == " ") and (end + 1 == n or lower[end + 1] == " "):
-                return True
-        return False
+        return next(self._hits(joined if joined is not None else joined_words(text)), None) is not None
 
     def find_all(self, text: str) -> list[str]:
-        lower = " ".join(words_of(text))
-        n = len(lower)
-        out = []
-        for end, length in self._automaton.iter(lower):
-            start = end - length + 1
-            if (start == 0 or lower[start - 1] == " ") and (end + 1 == n or lower[end + 1] == " "):
-                out.append(lower[start:end + 1])
-        return out
-
-
-def phrase_tokens(phrase: str) -> tuple[str, ...]:
-    return tuple(t.text for t in tokenize(phrase))
+        return list(self._hits(joined_words(text)))
 
 
 class PhraseMatcher:
