@@ -47,6 +47,10 @@ def joined_words(text: str) -> str:
     return " ".join(TOKEN_RE.findall(text.lower()))
 
 
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    return tuple(t.text for t in tokenize(phrase))
+
+
 class PhraseScanner:
     """Aho-Corasick pre-filter over raw lowercase text: does any phrase occur at word
     boundaries? (pyahocorasick; one pass per sentence, so sentences without an effect cue
