@@ -273,7 +273,18 @@ def test_deeply_nested_html_text_is_not_silently_dropped(tmp_path):
         assert "Closing section." in item.text, f"text after the deep block was dropped: {item.text!r}"
 
 
-def test_file_names_that_collide_after_escaping_do_not_crash_the_run(tmp_path):
+@pytest.mark.parametrize("batch_bytes", [
+    pytest.param(stages.DEFAULT_BATCH_BYTES, id="one_batch"),
+    pytest.param(1, id="one_file_per_batch", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+        "bug: the duplicate_source check only looks inside one batch, and _display_path doubles backslashes "
+        "only in undecodable names, so b'bad\\xffname.txt' and the decodable 'bad\\\\xffname.txt' still share "
+        "source_path and doc_id when they fall in different batches: documents gets a duplicate primary key "
+        "and stages.aggregates crashes (pandas InvalidIndexError in aggregate.claim_frequency), so the run "
+        "fails and nothing is published"))),
+])
+def test_file_names_that_collide_after_escaping_do_not_crash_the_run(tmp_path, batch_bytes):
+    """b'bad\\xffname.txt' (undecodable) and 'bad\\\\xffname.txt' (a literal backslash) must not end up as
+    two documents with one doc_id, whether or not they are in the same batch."""
     inp = tmp_path / "in"
     inp.mkdir()
     try:
@@ -284,7 +295,7 @@ def test_file_names_that_collide_after_escaping_do_not_crash_the_run(tmp_path):
     (inp / "bad\\xffname.txt").write_bytes(ARTICLE_VALERIAN.encode())
     out = tmp_path / "out"
     staging = io.staging_dir(out, "run-test")
-    for batch in stages.plan_batches(inp):
+    for batch in stages.plan_batches(inp, batch_bytes):
         stages.process_batch(batch, staging, "run-test", datetime.now(timezone.utc))
     stages.deduplicate(staging)
     docs = io.read_table(staging, "documents")
