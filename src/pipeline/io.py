@@ -155,6 +155,14 @@ def published_version(output: Path) -> str | None:
     return Path(os.readlink(link)).parts[1]
 
 
+def consistent_version(output: Path) -> str | None:
+    """The published version if every table link points at the same one; None when nothing is
+    published or a crash between two link swaps left a mix of versions."""
+    output = Path(output)
+    versions = {Path(os.readlink(output / name)).parts[1] for name in TABLES if (output / name).is_symlink()}
+    return versions.pop() if len(versions) == 1 else None
+
+
 def _prune(output: Path, keep: int, current: str) -> None:
     """Drop old versions (never one a link points at) and staging folders of runs that died."""
     live = {Path(os.readlink(p)).parts[1] for p in output.iterdir()

@@ -77,7 +77,9 @@ def plan_batches(input_root: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> li
 def previous_doc_ids(output: Path, staging: Path) -> int:
     """Stage the doc ids of the published dataset (for incremental runs); returns their number."""
     ids = pd.DataFrame({"doc_id": pd.Series([], dtype="str")})
-    if (Path(output) / "documents").exists() and (Path(output) / "claims").exists():
+    # reuse only a consistent published version: after a crash between two link swaps the
+    # tables may come from different runs, and the next run rebuilds everything
+    if io.consistent_version(output) is not None:
         runs = io.read_table(output, "runs")
         # reuse only what the same extractor produced
         if len(runs) and runs.iloc[-1]["extractor_version"] == extractor_version():
