@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pipeline  # noqa: F401  (sets telemetry-off defaults before Prefect is imported)
 from prefect import flow, get_run_logger, task
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline import stages
 from pipeline.io import staging_dir
@@ -74,7 +75,10 @@ def publish_task(staging: str, output: str, run_id: str) -> str:
     return str(stages.publish(Path(staging), Path(output), run_id))
 
 
-@flow(name="build-dataset", log_prints=False)
+# One batch at a time by default: batches are CPU-bound Python (threads would not run them
+# faster) and each holds its rows in memory, so memory stays bounded by one batch.
+# Parallelism comes from processes: --workers N / --dask-address swap in a Dask task runner.
+@flow(name="build-dataset", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def build_dataset(input_dir: str, output_dir: str, max_bytes: int = stages.DEFAULT_MAX_BYTES,
                   batch_mb: float = stages.DEFAULT_BATCH_BYTES / 1e6, incremental: bool = True) -> dict:
     """Build the claim and contradiction dataset from ``input_dir`` into ``output_dir``.
