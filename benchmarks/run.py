@@ -153,13 +153,28 @@ def tree_rss_bytes(root_pid: int) -> int:
 class TreeSampler(threading.Thread):
     def __init__(self, pid: int, interval: float = 0.2):
         super().__init__(daemon=True)
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval, self.peak, self.peak_at = pid, interval, 0, 0.0
+        self.samples: list[tuple[float, int]] = []  # (seconds since start, bytes)
         self._stop_event = threading.Event()
 
     def run(self):
+        t0 = time.perf_counter()
         while not self._stop_event.is_set():
-            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            now, rss = time.perf_counter() - t0, tree_rss_bytes(self.pid)
+            self.samples.append((now, rss))
+            if rss > self.peak:
+                self.peak, self.peak_at = rss, now
             self._stop_event.wait(self.interval)
+
+    def write_csv(self, path: Path, every: float = 1.0) -> None:
+        """The RSS timeline (one sample a second) to match the peak with the flow's stages."""
+        with open(path, "w", newline="") as fh:
+            fh.write("elapsed_s,tree_rss_mib\n")
+            next_t = 0.0
+            for t, rss in self.samples:
+                if t >= next_t:
+                    fh.write(f"{t:.1f},{rss / 2**20:.0f}\n")
+                    next_t = t + every
 
     def stop(self):
         self._stop_event.set()
@@ -190,7 +205,8 @@ def run_flow(input_dir: Path, out: Path, env: dict, extra: list[str], log_path: 
             sampler.stop()
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"cmd": cmd, "wall_s": wall, "exit_code": proc.returncode,
+    sampler.write_csv(log_path.with_name(log_path.stem + "-rss.csv"))
+    return {"tree_peak_at_s": sampler.peak_at,"cmd": cmd, "wall_s": wall, "exit_code": proc.returncode,
             "cpu_s": usage.ru_utime + usage.ru_stime,  # the child and the children it waited for
             "peak_rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux -> MiB
             "tree_peak_rss_mb": sampler.peak / 2**20, "log": log_path}
@@ -335,7 +351,8 @@ def print_size_report(r: dict) -> None:
         print(f"flow  `pipeline run` (subprocess, Prefect start-up included): exit {flow['exit_code']}")
         print(f"  wall {flow['wall_s']:.1f} s | {mbytes / flow['wall_s']:.2f} MB/s | "
               f"{r['n_docs'] / flow['wall_s']:.1f} docs/s | CPU {flow['cpu_s']:.1f} s | peak RSS "
-              f"{flow['peak_rss_mb']:,.0f} MiB (largest process), {flow['tree_peak_rss_mb']:,.0f} MiB (process tree)")
+              f"{flow['peak_rss_mb']:,.0f} MiB (largest process), {flow['tree_peak_rss_mb']:,.0f} MiB (process tree, "
+              f"at {flow['tree_peak_at_s']:.0f} s; timeline in {flow['log'].stem}-rss.csv)")
         if flow.get("outputs"):
             o = flow["outputs"]
             print("  published: " + ", ".join(f"{k} {v:,}" for k, v in o.items() if v is not None))
@@ -477,6 +494,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(f"note: `pipeline run` has no --workers option; --workers {a.workers} ignored")
     sha = git_sha()
+    # import the pipeline now, so that the direct run uses the code the flow subprocess starts with
+    # (the working tree may change during a long run)
+    import pipeline.segment  # noqa: F401
+    import pipeline.stages  # noqa: F401
     cpus = os.cpu_count()
     ts = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     print(f"benchmark {ts}  code {sha}  python {platform.python_version()}  cpus {cpus}  "
@@ -548,6 +569,11 @@ def main(argv: list[str] | None = None) -> int:
         print_size_report(r)
         results.append(r)
         row = csv_row(r, ts, sha, fixed, workers, cpus)
+        sha_now = git_sha()
+        if sha_now != sha:  # src/ or flows/ changed while this size ran: flow and direct may differ
+            print(f"warning: the code changed during this run ({sha} -> {sha_now}); the flow ran the "
+                  f"first, the direct run mostly the first (modules imported later: the second)")
+            row["git_sha"] = f"{sha}->{sha_now}"
         rows.append(row)
         if not a.no_record and (r.get("flow") or r.get("direct") or r.get("floor")):
             append_csv(a.results, [row])

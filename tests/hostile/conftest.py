@@ -1,9 +1,10 @@
 """Fixtures of the hostile tests.
 
 The regex/pathological-text batteries of test_regex_time.py take a while and run in child
-processes, so they start with the first test of this folder and run in the background (one
-after the other, one child at a time) while the other hostile tests run; test_regex_time.py
-only collects their results.
+processes, so they start in the background (one after the other, one child at a time) as soon
+as test_hostile.py starts -- after the timing-sensitive crash tests -- and run while the
+hostile and network tests run; test_regex_time.py only collects their results (and starts
+them itself when run alone).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ PATTERN_DEADLINE = 5.0    # s: a pattern call not done by then is a hang (the pa
 PIPELINE_DEADLINE = 8.0   # s: normalize / segment / extract on a 1 MB line (also the pass bound)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def regex_batteries():
     batteries = {"patterns": Battery("patterns", PATTERN_DEADLINE), "pipeline": Battery("pipeline", PIPELINE_DEADLINE)}
     stop = threading.Event()

@@ -8,6 +8,7 @@ A child process runs ``stages.run_all`` over copies of the demo corpus with smal
 3. when ``.versions/<run>`` appears (publishing: the staging folder was renamed, the table
    symlinks are being swapped).
 
+The uninterrupted reference runs and the re-runs to completion run in the test process.
 After each kill the published tables (the symlinks under the output folder) must be absent
 (first run), the previous complete version or the new complete version -- every table readable
 and ``validate_folder(output)`` passing -- and a re-run must give the same tables as an
@@ -38,7 +39,7 @@ from tests.conftest import DEMO, REPO
 from tests.hostile.helpers import COMPARED, assert_same_tables, canonical
 from tests.hostile.make_corpus import build_demo_copies
 
-BATCH_BYTES = 6_000  # ~3 demo files per batch: many part files, many batch boundaries
+BATCH_BYTES = 3_000  # ~1-2 demo files per batch: many part files, many batch boundaries
 CHILD = ("import sys; from pathlib import Path; from pipeline import stages; "
          "r = stages.run_all(Path(sys.argv[1]), Path(sys.argv[2]), batch_bytes=int(sys.argv[3])); "
          "sys.exit(0 if r['success'] else 1)")
@@ -64,8 +65,8 @@ def _start(inp: Path, out: Path) -> subprocess.Popen:
 def corpora(tmp_path_factory) -> Corpora:
     base = tmp_path_factory.mktemp("crash")
     v1, v2 = base / "v1", base / "v2"
-    build_demo_copies(v1, 2, DEMO)
-    build_demo_copies(v2, 2, DEMO)
+    build_demo_copies(v1, 1, DEMO)
+    build_demo_copies(v2, 1, DEMO)
     build_demo_copies(v2 / "new", 1, DEMO, edition=2)  # new files arrive ...
     for path in sorted((v2 / "new").rglob("*.txt"))[4:]:
         path.unlink()
@@ -75,12 +76,10 @@ def corpora(tmp_path_factory) -> Corpora:
     (v2 / "copy000" / "magnesium_sleep_cramps.txt").write_text(  # ... and one is edited
         "Magnesium reduces muscle cramps and improves sleep quality. High doses can cause diarrhea.\n",
         encoding="utf-8")
-    # the two uninterrupted reference runs, in child processes side by side (2 cores)
+    # the uninterrupted reference runs (in this process: only the killed runs need a child)
     ref1, ref2 = base / "ref1", base / "ref2"
-    children = [_start(v1, ref1), _start(v2, ref2)]
-    for child in children:
-        _, err = child.communicate(timeout=600)
-        assert child.returncode == 0, err[-3000:]
+    assert stages.run_all(v1, ref1, batch_bytes=BATCH_BYTES)["success"]
+    assert stages.run_all(v2, ref2, batch_bytes=BATCH_BYTES)["success"]
     return Corpora(v1, v2, ref1, ref2, io.published_version(ref1), io.published_version(ref2))
 
 
@@ -106,9 +105,8 @@ def _run_and_kill(inp: Path, out: Path, when, timeout: float = 600) -> str:
 
 
 def _complete(inp: Path, out: Path) -> None:
-    child = _start(inp, out)
-    _, err = child.communicate(timeout=600)
-    assert child.returncode == 0, err[-3000:]
+    """A re-run to completion (in this process; whether it runs in a child does not matter)."""
+    assert stages.run_all(inp, out, batch_bytes=BATCH_BYTES)["success"]
 
 
 def _links(out: Path) -> dict[str, str | None]:
@@ -188,14 +186,13 @@ def test_sigkill_at_three_points_then_rerun(corpora, tmp_path):
     log.append(f"kill 3 after .versions/<run> appeared: {outcome}; published = {state}")
     assert outcome in ("killed", "finished")
 
-    # re-run to completion = the uninterrupted run over v2
+    # re-run to completion = the uninterrupted run over v2 (also after a mixed publish: the
+    # incremental run must not trust a mix of versions)
     _complete(corpora.v2, out)
     same = all(_same(out, corpora.ref2, name) for name in COMPARED)
     log.append(f"re-run after kill 3: tables {'equal' if same else 'DIFFER from'} the uninterrupted run")
     KILL_LOG.extend(log)
     print("\n" + "\n".join(log))
-    if mixed:  # by chance the kill fell between two symlink swaps: the bugs pinned below
-        pytest.xfail("kill 3 landed between two symlink swaps: " + "; ".join(log[-2:]))
     assert_same_tables(out, corpora.ref2)
     assert validate_folder(out).success
 
@@ -207,6 +204,9 @@ def test_sigkill_at_three_points_then_rerun(corpora, tmp_path):
         os.utime(p, (old, old))
     io._prune(out, keep=io.KEEP_VERSIONS, current=io.published_version(out))
     assert not any((out / io.STAGING).iterdir()), "stale staging folders of killed runs were not pruned"
+
+    if mixed:  # by chance kill 3 fell between two symlink swaps: the bug pinned by test_crash_inside_publish
+        pytest.xfail("kill 3 landed between two symlink swaps: " + log[-2])
 
 
 # ---------------------------------------------------------------- the publish window, in-process

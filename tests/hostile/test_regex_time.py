@@ -8,7 +8,7 @@
   texts each take < conftest.PIPELINE_DEADLINE s and do not raise.
 
 The timings are made in child processes watched with a deadline (regex_probe.Battery), started
-in the background by tests/hostile/conftest.py.
+in the background by the regex_batteries fixture (tests/hostile/conftest.py).
 """
 
 from __future__ import annotations
@@ -91,10 +91,11 @@ def test_text_stages_on_1mb_single_line(pipeline_results, scenario):
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_SLOW_PATTERNS["pipeline.ingest._DOCTYPE_RE"])
 def test_doctype_flood_html_is_read_in_bounded_time(tmp_path):
-    """Reachable from a single input file: read_input on a 220 KB .html of '<!DOCTYPE [' repeats."""
+    """Reachable from a single input file: read_input on a 330 KB .html of '<!DOCTYPE [' repeats
+    (quadratic: minutes; linear: milliseconds)."""
     page = tmp_path / "in" / "flood.html"
     page.parent.mkdir()
-    page.write_text("<html><body><p>Valerian helps you sleep.</p>" + "<!DOCTYPE [" * 20_000 + "</body></html>")
+    page.write_text("<html><body><p>Valerian helps you sleep.</p>" + "<!DOCTYPE [" * 30_000 + "</body></html>")
     code = textwrap.dedent(f"""
         from pathlib import Path
         from pipeline.ingest import list_inputs, read_input
@@ -102,7 +103,7 @@ def test_doctype_flood_html_is_read_in_bounded_time(tmp_path):
         print(type(items[0]).__name__, getattr(items[0], "reason", ""))
     """)
     try:
-        proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=8)
+        proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=6)
     except subprocess.TimeoutExpired:
-        raise AssertionError("read_input on a 220 KB HTML page took more than 8 s") from None
+        raise AssertionError("read_input on a 330 KB HTML page took more than 6 s") from None
     assert proc.returncode == 0, proc.stderr[-2000:]
