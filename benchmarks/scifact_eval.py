@@ -418,15 +418,9 @@ def format_report(res: SetupResult, s: dict, n_fn_examples: int = 20) -> str:
 
 # --------------------------------------------------------------------------- results file
 def git_sha() -> str:
-    """Short HEAD sha; "+dirty.<hash of the diff>" when src/ or flows/ differ from HEAD."""
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10).stdout
-    try:
-        sha = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-        diff = git("diff", "HEAD", "--", "src", "flows")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{sha}+dirty.{hashlib.sha1(diff.encode()).hexdigest()[:8]}" if diff else sha
+    """The checkout's sha (+dirty.<diff hash>), shared with the other benchmarks."""
+    from pipeline.stages import source_fingerprint
+    return source_fingerprint()
 
 
 def csv_row(res: SetupResult, s: dict, sha: str) -> dict:

@@ -6,6 +6,7 @@ they can also be called directly (``run_all``) with identical results.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -208,6 +209,21 @@ def aggregates(staging: Path, run_id: str) -> dict[str, int]:
     for df, spec in out.values():
         io.write_table(df, spec, staging)
     return {name: len(df) for name, (df, _) in out.items()}
+
+
+def source_fingerprint() -> str:
+    """Short git sha of the checkout, with "+dirty.<hash of the diff>" when src/ or flows/ differ
+    from HEAD (benchmarks and evaluations record it next to their numbers)."""
+    repo = Path(__file__).resolve().parents[2]
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, timeout=10).stdout
+    try:
+        sha = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+        diff = git("diff", "HEAD", "--", "src", "flows")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{sha}+dirty.{hashlib.sha1(diff.encode()).hexdigest()[:8]}" if diff else sha
 
 
 def code_version() -> str:
