@@ -31,7 +31,6 @@ import cProfile
 import csv
 import functools
 import gc
-import hashlib
 import inspect
 import io as _io
 import json
