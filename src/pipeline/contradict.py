@@ -13,6 +13,10 @@ corpus):
   different level words;
 * numeric groups ``(subject_norm, quantity)``: incompatible values.
 
+Across documents, a pair needs at least one claim from a near-duplicate cluster's
+representative document: copies are not independent sources, and copy x copy pairs
+would only repeat the copy x original ones (and grow quadratically with the cluster).
+
 Each pair gets a verdict: ``conditional`` when the two claims' conditions are
 shown to be disjoint (dose ranges, dose levels, populations, contexts),
 ``hedged`` when a side is only possible or attributed to users or contested,
@@ -22,7 +26,7 @@ else ``contradiction``.
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import combinations
+from itertools import combinations, product
 from typing import Iterable
 
 import pandas as pd
@@ -80,18 +84,51 @@ def comparable_groups(claims: pd.DataFrame) -> dict[tuple, list]:
     return groups
 
 
-def _candidate_pairs(group_key: tuple, members: list) -> Iterable[tuple]:
-    """Comparable pairs of a group: (a, b) with a.claim_id < b.claim_id."""
-    kind = group_key[0]
-    if kind == "safety":
-        safe = [c for c in members if _safety_role(c) == "safe"]
-        harm = [c for c in members if _safety_role(c) == "harm"]
-        for s in safe:
-            for h in harm:
-                yield (s, h) if s.claim_id < h.claim_id else (h, s)
-        return
-    ordered = sorted(members, key=lambda c: c.claim_id)
-    yield from combinations(ordered, 2)
+def _candidate_pairs(group_key: tuple, members: list, reps: set | None = None) -> Iterable[tuple]:
+    """Comparable pairs of a group: (a, b) with a.claim_id < b.claim_id, in that order.
+
+    With ``reps`` (the doc_ids of near-duplicate cluster representatives), a cross-document pair
+    needs at least one side in a representative: a document's near-duplicate copies are not
+    independent sources, so copy x copy pairs would only repeat copy x original pairs. Pairs
+    inside one document are always formed. This keeps the number of pairs linear in the size
+    of a near-duplicate cluster instead of quadratic."""
+    if group_key[0] == "safety":
+        left = [c for c in members if _safety_role(c) == "safe"]
+        right = [c for c in members if _safety_role(c) == "harm"]
+        pairs = _pairs_between(left, right, reps)
+    else:
+        pairs = _pairs_within(members, reps)
+    for a, b in sorted(((a, b) if a.claim_id < b.claim_id else (b, a) for a, b in pairs),
+                       key=lambda p: (p[0].claim_id, p[1].claim_id)):
+        yield a, b
+
+
+def _split_reps(members: list, reps: set | None) -> tuple[list, dict]:
+    if reps is None:
+        return list(members), {}
+    rep, other = [], defaultdict(list)
+    for c in members:
+        (rep if c.doc_id in reps else other[c.doc_id]).append(c)
+    return rep, other
+
+
+def _pairs_within(members: list, reps: set | None) -> Iterable[tuple]:
+    rep, other = _split_reps(members, reps)
+    yield from combinations(rep, 2)
+    for doc_members in other.values():
+        yield from product(rep, doc_members)
+        yield from combinations(doc_members, 2)
+
+
+def _pairs_between(left: list, right: list, reps: set | None) -> Iterable[tuple]:
+    left_rep, left_other = _split_reps(left, reps)
+    right_rep, right_other = _split_reps(right, reps)
+    yield from product(left_rep, right_rep)
+    for doc_id, doc_members in right_other.items():
+        yield from product(left_rep, doc_members)
+    for doc_id, doc_members in left_other.items():
+        yield from product(doc_members, right_rep)
+        yield from product(doc_members, right_other.get(doc_id, ()))
 
 
 def _conflict(group_key: tuple, a, b) -> str | None:
@@ -231,6 +268,9 @@ def _pair_outcome(key: tuple, a, b) -> str:
 def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """All conflicting comparable pairs among non-repeated claim mentions."""
     cluster = dict(zip(documents["doc_id"], documents["cluster_id"]))
+    # documents missing from the table count as representatives (nothing is silently dropped)
+    non_reps = set(documents.loc[~documents["is_cluster_representative"].astype(bool), "doc_id"])
+    reps = set(claims["doc_id"]) - non_reps
     live = claims[~claims["is_repeat"]]
     rows, seen = [], set()
     sentence_pairs = set()
@@ -239,7 +279,7 @@ def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
     for key, members in sorted(comparable_groups(live).items(), key=_group_order):
         if len(members) < 2:
             continue
-        for a, b in _candidate_pairs(key, members):
+        for a, b in _candidate_pairs(key, members, reps):
             if a.claim_id == b.claim_id:
                 continue
             kind = _conflict(key, a, b)

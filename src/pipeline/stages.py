@@ -191,7 +191,8 @@ def deduplicate(staging: Path) -> dict[str, int]:
 
 def contradictions(staging: Path) -> dict[str, int]:
     pairs = find_contradictions(io.read_table(staging, "claims", columns=CLAIM_PAIR_COLUMNS),
-                                io.read_table(staging, "documents", columns=["doc_id", "cluster_id"]))
+                                io.read_table(staging, "documents",
+                                              columns=["doc_id", "cluster_id", "is_cluster_representative"]))
     io.write_table(pairs, CONTRADICTIONS, staging)
     return {"contradictions": len(pairs)}
 

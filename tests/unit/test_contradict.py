@@ -319,3 +319,35 @@ def test_cross_document_pair_inside_one_cluster_is_marked_same_cluster():
 def test_one_document_against_two_gives_a_pair_each():
     out = pairs(improves("c1", doc_id="d1"), worsens("c2", doc_id="d2"), worsens("c3", doc_id="d3"))
     assert sorted(zip(out.claim_id_a, out.claim_id_b)) == [("c1", "c2"), ("c1", "c3")]
+
+
+# ------------------------------------------------------------------ near-duplicate copies
+
+
+def test_copies_of_one_document_pair_through_the_representative_only():
+    """d1 is the representative of cluster {d1, d2, d3}; d4 stands alone. Copy x copy pairs
+    (d2-d3) repeat copy x original ones and are not formed; every other pair is."""
+    rows = [worsens("a1", doc_id="d1"), worsens("a2", doc_id="d2"), worsens("a3", doc_id="d3"),
+            improves("b1", doc_id="d1"), improves("b2", doc_id="d2"), improves("b3", doc_id="d3"),
+            improves("b4", doc_id="d4")]
+    out = pairs(*rows, clusters={"d2": "d1", "d3": "d1"})
+    got = {(a, b) for a, b in zip(out.claim_id_a, out.claim_id_b)}
+    # intra-document pairs: always
+    assert {("a1", "b1"), ("a2", "b2"), ("a3", "b3")} <= got
+    # copy x representative, representative x other cluster, copy x other cluster's representative
+    assert {("a1", "b2"), ("a1", "b3"), ("a2", "b1"), ("a3", "b1"), ("a1", "b4"), ("a2", "b4"), ("a3", "b4")} <= got
+    # copy x copy: not formed
+    assert not got & {("a2", "b3"), ("a3", "b2")}
+    assert len(got) == 10
+    assert set(out.loc[out.doc_id_a.isin(["d2", "d3"]) & out.doc_id_b.isin(["d1", "d2", "d3"])
+                       & (out.doc_id_a != out.doc_id_b), "same_cluster"]) == {True}
+
+
+def test_safety_pairs_between_copies_also_go_through_the_representative():
+    safe = dict(predicate="safe", outcome_norm="side_effects", direction=0)
+    harm = dict(predicate="causes", outcome_norm="nausea", direction=1)
+    rows = [claim("s2", doc_id="d2", **safe), claim("h3", doc_id="d3", **harm),
+            claim("s1", doc_id="d1", **safe), claim("h1", doc_id="d1", **harm)]
+    out = pairs(*rows, clusters={"d2": "d1", "d3": "d1"})
+    got = {(a, b) for a, b in zip(out.claim_id_a, out.claim_id_b)}
+    assert got == {("h1", "s1"), ("h1", "s2"), ("h3", "s1")}
