@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pipeline.conditions import (Amount, Mention, find_dose_levels, find_phrases,
                                  parse_doses, parse_durations)
 from pipeline.lexicon import Lexicon, Token, joined_words, load_lexicon, tokenize, words_of
+from pipeline.tagger import tag
 
 EXTRACTOR_NAME = "lexrules"
 CLAUSE_PUNCT = frozenset({";", ":", "?", "!", "(", ")", "\""})
@@ -49,8 +50,9 @@ DETERMINERS = frozenset({"a", "an", "the", "your", "their", "his", "her", "our",
                          "no", "all", "most", "many", "more", "less", "several"})
 COORD = frozenset({"and", "or", ",", "as well as", "plus", "along"})
 PEOPLE_OR_PRONOUNS = frozenset({"he", "she", "we", "i", "you", "they", "them", "us", "one", "there",
-                                "which", "that", "who", "what", "this", "these", "those", "here"})
-GENERIC_HEADS = frozenset({"risk", "risks", "chance", "chances", "likelihood", "odds", "symptoms", "symptom", "process", "processes", "journey", "path", "plan", "approach",
+                                "which", "that", "who", "what", "this", "these", "those", "here",
+                                "themselves", "yourself", "yourselves", "himself", "herself", "itself", "ourselves"})
+GENERIC_HEADS = frozenset({"risk", "risks", "chance", "chances", "likelihood", "odds", "symptoms", "symptom", "process", "processes", "journey", "path", "road", "plan", "approach",
                            "future", "time", "times", "strategy", "body", "bodies", "life", "lives", "health",
                            "effects", "effect", "benefits", "benefit", "role", "impact", "use", "uses",
                            "ability", "potential", "way", "ways", "thing", "things", "properties",
@@ -128,6 +130,12 @@ class _SentenceInfo:
     levels: list[Mention] = field(default_factory=list)
     populations: list[Mention] = field(default_factory=list)
     contexts: list[Mention] = field(default_factory=list)
+    tags: list[str] | None = None  # Penn tags, computed on first use (most sentences never need them)
+
+    def tag_at(self, i: int) -> str:
+        if self.tags is None:
+            self.tags = tag([self.text[t.start:t.end] for t in self.tokens])
+        return self.tags[i]
 
 
 # ----------------------------------------------------------------- subjects
@@ -145,8 +153,9 @@ def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None =
         first.setdefault(canon, len(first))
     # a title term used as a modifier ("Opioid Withdrawal and Kratom's Role") is not the subject
     in_title = [canon for _s, e, canon in lex.subjects.find_all(title_words)
-                if not (e < len(title_words) and (lex.outcomes.match_at(title_words, e)
-                                                  or title_words[e] in ("receptor", "receptors")))]
+                if canon in lex.main_subject_candidates
+                and not (e < len(title_words) and (lex.outcomes.match_at(title_words, e)
+                                                   or title_words[e] in ("receptor", "receptors")))]
     if in_title:
         return max(in_title, key=lambda c: (counts[c], -in_title.index(c)))
     if counts:
@@ -188,6 +197,12 @@ def _is_modifier(words: list[str], nxt: int, lex: Lexicon) -> bool:
 def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str | None):
     """(as written, canonical) subject for a cue at token ``cue``, or None."""
     words, toks = info.words, info.tokens
+    if cue >= 2 and words[cue - 1] == "," and words[cue].endswith("ing"):
+        # a participle clause (", leading to X", ", causing X") predicates of the main clause's
+        # subject, not of the nearest noun ("X interacts with medications, leading to ...")
+        main = _first_subject(info, cue, lex, doc_subject)
+        if main is not None:
+            return main
     clause = info.clause_of[cue]
     lo = cue
     while lo > 0 and info.clause_of[lo - 1] == clause:
@@ -277,6 +292,20 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
     return None
 
 
+def _first_subject(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str | None):
+    """The first subject term or anaphor of the sentence before ``cue``, or None."""
+    words, toks = info.words, info.tokens
+    i = 0
+    while i < cue:
+        hit = lex.subjects.match_at(words, i)
+        if hit and (hit[1] == doc_subject or not _is_modifier(words, i + hit[0], lex)):
+            return info.text[toks[i].start:toks[i + hit[0] - 1].end], hit[1]
+        if words[i] in lex.anaphor_pronouns and doc_subject:
+            return info.text[toks[i].start:toks[i].end], doc_subject
+        i += hit[0] if hit else 1
+    return None
+
+
 # ----------------------------------------------------------------- objects
 def _skip(words: list[str], i: int, lex: Lexicon, limit: int) -> int:
     while i < limit:
@@ -345,8 +374,10 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
             if outcome is None:
                 content = [w for w in words[start:end] if w not in ("of", "the", "a", "an")]
                 if not open_object or not content or len(content) > 5 or content[-1] in GENERIC_HEADS \
-                        or content[0] in PEOPLE_OR_PRONOUNS or content[0] in lex.experiencers:
-                    break
+                        or content[0] in PEOPLE_OR_PRONOUNS or content[0] in lex.experiencers \
+                        or info.tag_at(end - 1) not in NOUN_HEAD_TAGS \
+                        or (words[end:end + 1] in (["and"], ["or"]) and end + 1 < n and lex.comparatives.get(words[end + 1])):
+                    break  # an open object is a noun phrase ("a smoother and more comfortable ..." is not)
                 outcome = (open_outcome_norm(content), 1)
             objects.append((start, end, outcome[0], outcome[1] * flip))
         else:
@@ -360,10 +391,36 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
         k = _skip(words, j, lex, n)
         if k < n and lex.cues.match_at(words, k) and not lex.outcomes.match_at(words, k):
             break
-        if k < n and not lex.outcomes.match_at(words, k):
-            break  # only coordinate known outcomes; an unknown phrase may start a new clause
+        if k < n and not lex.outcomes.match_at(words, k) and not (open_object and _open_list_item(info, k, lex, comma_only=words[i:j] == [","])):
+            break  # an unknown phrase may start a new clause ("... and doctors recommend ...")
         i = j
     return objects, (objects[-1][1] if objects else i)
+
+
+NOUN_HEAD_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "VBG", "CD"})  # "wheezing" is a symptom too
+CLAUSE_VERB_TAGS = frozenset({"VB", "VBZ", "VBP", "VBD", "MD"})
+
+
+def _open_list_item(info: _SentenceInfo, k: int, lex: Lexicon, comma_only: bool = False) -> bool:
+    """Does a coordinated open noun phrase start at ``k`` (another item of an object list),
+    rather than a new clause? A clause has a finite verb or a cue right after its subject.
+    After a bare comma, the list must go on to an "and"/"or" ("insomnia, a common issue," is
+    an apposition, not a list)."""
+    words, n = info.words, len(info.words)
+    if comma_only:
+        clause = info.clause_of[k]
+        if not any(w in ("and", "or") for w, c in zip(words[k:], info.clause_of[k:]) if c == clause):
+            return False
+    m = k
+    while m < n and m - k < 6 and (words[m].isalpha() or "-" in words[m]) and words[m] not in NP_STOP \
+            and words[m] not in COORD and not lex.cues.match_at(words, m) and not lex.modality.match_at(words, m):
+        if info.tag_at(m) in CLAUSE_VERB_TAGS:
+            return False
+        m += 1
+    if m == k or words[k] in PEOPLE_OR_PRONOUNS or words[k] in DETERMINERS - {"a", "an", "the", "some", "many", "more"}:
+        return False
+    return m == n or not (lex.cues.match_at(words, m) or lex.modality.match_at(words, m)
+                          or info.tag_at(m) in CLAUSE_VERB_TAGS)
 
 
 # ----------------------------------------------------------------- qualifiers

@@ -151,6 +151,7 @@ class Lexicon:
     outcomes: PhraseMatcher      # outcome phrase -> (canonical, sign)
     outcome_info: Mapping[str, Mapping[str, Any]]
     subjects: PhraseMatcher      # subject phrase -> canonical
+    main_subject_candidates: frozenset[str]  # canonical subjects that can be a document's main subject
     anaphor_nouns: frozenset[str]
     anaphor_pronouns: frozenset[str]
     anaphor_determiners: frozenset[str]
@@ -194,7 +195,7 @@ ALLOWED_KEYS = {
     "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers"},
     "conditions.json": {"source", "mass_units", "other_units", "time_units", "dose_levels", "dose_nouns",
                         "bound_words", "per", "populations", "contexts", "disjoint", "quantities", "quantity_units"},
-    "subjects.json": {"source", "subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
+    "subjects.json": {"source", "subjects", "intervention_subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
 }
 OUTCOME_KEYS = {"terms", "inverse", "improve", "adverse"}
 
@@ -267,6 +268,8 @@ def load_lexicon() -> Lexicon:
         outcome_entries.append((canon.replace("_", " "), (canon, 1)))
 
     subject_entries = [(syn, canon) for canon, syns in subj["subjects"].items() for syn in syns]
+    # interventions and exposures are claim subjects but never a document's main subject
+    intervention_entries = [(syn, canon) for canon, syns in subj["intervention_subjects"].items() for syn in syns]
 
     quantities = cond.get("quantities", {})
     return Lexicon(
@@ -275,7 +278,8 @@ def load_lexicon() -> Lexicon:
         cues=PhraseMatcher(cue_entries),
         outcomes=PhraseMatcher(outcome_entries),
         outcome_info=_freeze(out["outcomes"]),
-        subjects=PhraseMatcher(subject_entries),
+        subjects=PhraseMatcher(subject_entries + intervention_entries),
+        main_subject_candidates=frozenset(subj["subjects"]),
         anaphor_nouns=frozenset(subj["anaphor_nouns"]),
         anaphor_pronouns=frozenset(subj["anaphor_pronouns"]),
         anaphor_determiners=frozenset(subj["anaphor_determiners"]),

@@ -412,3 +412,10 @@ def test_claim_offsets_point_into_the_document_and_the_raw_text():
     c, = out.claims
     assert out.document["text"][c["char_start"]:c["char_end"]] == c["effect"] == "relieve anxiety"
     assert text[c["raw_char_start"]:c["raw_char_end"]] == "relieve\u00a0anxiety"
+
+
+def test_interventions_are_subjects_but_never_the_documents_main_subject():
+    text = ("Medications can lower blood pressure. Some medications cause dizziness. "
+            "Stopping medications suddenly is risky.")
+    assert find_main_subject(text, "Low blood pressure on standing") != "medications"
+    assert {c.subject_norm for c in extract("Medications can lower blood pressure.")} == {"medications"}
