@@ -59,6 +59,19 @@ GENERIC_HEADS = frozenset({"risk", "risks", "chance", "chances", "likelihood", "
                            "doses", "dose", "dosage", "amount", "amounts", "results", "result"})
 
 
+# Heads of placeholder subjects: "Different factors increase the risk", "The main goals of treatment".
+PLACEHOLDER_SUBJECTS = frozenset({"factors", "factor", "things", "thing", "goals", "goal", "causes", "cause", "half",
+                                  "percent", "ways", "steps", "kinds", "types", "options", "reasons", "others"})
+# Words before an -ed/-ing cue that make it an adjective or a noun, not a verb with a subject:
+# "increased fragility", "and reduced enzyme activity", "include elevating the legs".
+ATTRIBUTIVE_BEFORE = frozenset({"a", "an", "the", "this", "these", "that", "its", "their", "your", "his", "her", "and",
+                                "or", "with", "of", "in", "to", "for", "from", "include", "includes", "including",
+                                "included", "such", "as", "like", "no", "any", "some", "more", "less", "very", "by"})
+
+GERUND_LIST_BEFORE = frozenset({"a", "an", "the", "and", "or", "include", "includes", "including", "included", "such",
+                                "as", "like"})
+
+
 # Canonical forms of open-class phrases (subjects and outcomes not in any lexicon), so that
 # "alirocumab treatment" and "RESULTS Alirocumab" compare equal, as do "rates of tuberculosis"
 # and "incidence of tuberculosis": section labels, measurement words and light nouns go.
@@ -283,7 +296,8 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
         if phrase_words and doc_subject and phrase_words[-1] in lex.anaphor_nouns:
             # "Gummies may cause ...", "A moderate dose ... reduces": the document's subject
             return info.text[toks[start].start:toks[end - 1].end], doc_subject
-        if phrase_words and not (set(phrase_words) & lex.experiencers) and phrase_words[-1] not in GENERIC_HEADS:
+        if phrase_words and not (set(phrase_words) & lex.experiencers) and phrase_words[-1] not in GENERIC_HEADS \
+                and phrase_words[-1] not in PLACEHOLDER_SUBJECTS:
             written = info.text[toks[start].start:toks[end - 1].end]
             return written, open_subject_norm(phrase_words)
     # an experiencer sentence ("users report experiencing insomnia") is about the document's subject
@@ -378,6 +392,8 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
                         or info.tag_at(end - 1) not in NOUN_HEAD_TAGS \
                         or (words[end:end + 1] in (["and"], ["or"]) and end + 1 < n and lex.comparatives.get(words[end + 1])):
                     break  # an open object is a noun phrase ("a smoother and more comfortable ..." is not)
+                if words[end:end + 1] == ["to"] and end + 1 < n and info.tag_at(end + 1) == "VB":
+                    break  # causative "cause the heart to contract": a mechanism, not an outcome
                 outcome = (open_outcome_norm(content), 1)
             objects.append((start, end, outcome[0], outcome[1] * flip))
         else:
@@ -421,6 +437,85 @@ def _open_list_item(info: _SentenceInfo, k: int, lex: Lexicon, comma_only: bool 
         return False
     return m == n or not (lex.cues.match_at(words, m) or lex.modality.match_at(words, m)
                           or info.tag_at(m) in CLAUSE_VERB_TAGS)
+
+
+PASSIVE_FILLERS = frozenset({"be", "been", "being", "is", "are", "was", "were", "can", "may", "might", "could",
+                             "often", "sometimes", "usually", "typically", "initially", "commonly", "mainly", "mostly",
+                             "primarily", "generally", "probably", "likely", "also", "frequently", "most", "not",
+                             "always", "largely", "partly", "either", "only", "rarely", "occasionally", "then"})
+# heads that say "too little of X": the claim is about the shortage, not about X
+SHORTAGE_WORDS = frozenset({"lack", "deficiency", "loss", "shortage", "absence", "insufficient", "inadequate",
+                            "low", "lower", "deficient", "not", "too", "poor"})
+
+
+def _np_words_ok(words: list[str], k: int, lex: Lexicon) -> bool:
+    w = words[k]
+    return (w.isalnum() or "-" in w or "'" in w) and w not in NP_STOP and w not in COORD \
+        and w not in PEOPLE_OR_PRONOUNS and not lex.cues.match_at(words, k)
+
+
+def _outcome_before(info: _SentenceInfo, s: int, lex: Lexicon, doc_subject: str | None):
+    """(start, end, outcome_norm, sign) of the noun phrase before an inverse cue ("Rickets is
+    caused by"), skipping copulas, modals and adverbs; "it"/"this condition" is the document's
+    subject (a disease page's topic). None without a noun phrase."""
+    words, clause = info.words, info.clause_of[s]
+    j = s - 1
+    while j >= 0 and info.clause_of[j] == clause and (words[j] in PASSIVE_FILLERS or words[j] in lex.transparent
+                                                     or words[j].endswith("n't")):
+        j -= 1
+    end = j + 1
+    if j >= 0 and info.clause_of[j] == clause and words[j] in ("it", "this", "that") and doc_subject:
+        return j, end, doc_subject, 1
+    while j >= 0 and info.clause_of[j] == clause and end - j <= 6 and (_np_words_ok(words, j, lex) or words[j] == "of"):
+        j -= 1
+    start = j + 1
+    while start < end and words[start] in ("of", "the", "a", "an"):
+        start += 1
+    if start >= end or info.tag_at(end - 1) not in NOUN_HEAD_TAGS:
+        return None
+    content = [w for w in words[start:end] if w not in ("the", "a", "an", "this", "these", "your")]
+    if doc_subject and content and content[-1] in lex.anaphor_nouns | {"condition", "disease", "disorder", "syndrome", "problem"} \
+            and words[start - 1:start] in (["this"], ["the"], ["these"]):
+        return start - 1, end, doc_subject, 1  # "this condition is caused by": the page's topic
+    for os_, oe, (canon, sign) in lex.outcomes.find_all(words[start:end]):
+        return start + os_, start + oe, canon, sign
+    if not content or content[-1] in GENERIC_HEADS:
+        return None
+    return start, end, open_outcome_norm(content), 1
+
+
+def _subjects_after(info: _SentenceInfo, i: int, lex: Lexicon) -> list[tuple[int, int, tuple[str, str]]]:
+    """Subject noun phrases after an inverse cue, coordinated ("treated with salt and fluids"):
+    (start, end, (as written, canonical)) each. A lexicon term names its canonical subject unless
+    the phrase is about a shortage of it ("a lack of vitamin D")."""
+    words, n, toks = info.words, len(info.words), info.tokens
+    items = []
+    while i < n:
+        while i < n and words[i] in ("a", "an", "the", "certain", "some", "several", "many", "other", "various"):
+            i += 1
+        start = i
+        while i < n and i - start < 6 and (_np_words_ok(words, i, lex) or (words[i] == "of" and i > start)):
+            i += 1
+        while i > start and words[i - 1] == "of":
+            i -= 1
+        if i == start or info.tag_at(i - 1) not in NOUN_HEAD_TAGS or info.tag_at(start) in ("RB", "CD"):
+            break  # "reduced by approximately half" names no subject
+        content = [w for w in words[start:i] if w not in ("of", "the", "a", "an")]
+        written = info.text[toks[start].start:toks[i - 1].end]
+        term = lex.subjects.match_at(words, start)
+        # the term itself, unless the phrase is about a shortage of it or it only modifies the head
+        # ("drinking water"; "vitamin D supplements" -> vitamin_d by dropping the light head)
+        canon = term[1] if term and start + term[0] == i and content[0] not in SHORTAGE_WORDS \
+            else open_subject_norm(content)
+        items.append((start, i, (written, canon)))
+        j = i
+        while j < n and words[j] in COORD:
+            j += 1
+        if j == i or j >= n or not (lex.subjects.match_at(words, j)
+                                     or _open_list_item(info, j, lex, comma_only=words[i:j] == [","])):
+            break
+        i = j
+    return items
 
 
 # ----------------------------------------------------------------- qualifiers
@@ -600,6 +695,8 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             continue
         if _after_than(words, s) or any(lex.non_assertive.match_at(words, j) for j in range(max(0, s - 3), s)):
             continue  # "... than to help you sleep", "to avoid triggering ...": not asserted
+        if kind == "verb" and e - s == 1 and _attributive(words, s):
+            continue  # "increased fragility", "including elevating the legs": not a verb with a subject
         if kind in ("verb", "noun"):
             cls = payload
             # "help" + verb is transparent; handled by the transparent list.
@@ -650,6 +747,18 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                     seen_dirs.add((canon, d))
                     claims.append(_make(info, s, cs, oe, os_, oe, pred, canon, d, lex, doc_subject,
                                         outcome_first=about_effects))
+        elif kind == "inverse":
+            # "Rickets is caused by a lack of vitamin D": outcome before the cue, subjects after it
+            outcome = _outcome_before(info, s, lex, doc_subject)
+            if outcome is None:
+                continue
+            os_, oe, canon, sign = outcome
+            items = _subjects_after(info, e, lex)
+            for ss, se, subject in items:
+                pred, d = _direction(payload, canon, sign, lex)
+                claims.append(_make(info, s, s, se, os_, oe, pred, canon, d, lex, doc_subject, subject=subject))
+            if items:
+                consumed = items[-1][1]
         elif kind == "help" and _after_than(words, s):
             continue
         elif kind == "help":
@@ -730,7 +839,7 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
     claims.extend(_numeric_claims(info, quantity_hits, lex, doc_subject))
     out, seen = [], set()
     for c in claims:
-        if c is None:
+        if c is None or _self_referential(c):
             continue
         key = (c.subject_norm, c.outcome_norm, c.direction, c.polarity, c.predicate == "has_property" and c.value_unit is not None)
         if key in seen:
@@ -741,6 +850,14 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
         out.append(c)
     out.extend(_max_safe_dose(out, info, lex, seen))
     return out
+
+
+def _self_referential(c: Claim) -> bool:
+    """"[Liver cancer page] ... a greater risk of developing liver cancer": a subject that is its
+    own outcome says nothing (it comes from resolving a missing subject to the page's topic)."""
+    subj = {w for w in c.subject_norm.split("_") if len(w) > 2}
+    outcome = {w for w in c.outcome_norm.split("_") if len(w) > 2} | {w.lower() for w in c.outcome.split() if len(w) > 2}
+    return c.value_unit is None and bool(subj & outcome)
 
 
 def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen: set) -> list[Claim]:
@@ -754,6 +871,20 @@ def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen:
                                value_min=None, value_max=c.dose_max, value_unit="mg", dose_min=None,
                                dose_max=None, dose_unit=None, dose_level=None, condition=""))
     return out
+
+
+def _attributive(words: list[str], s: int) -> bool:
+    """An -ed/-ing verb form at the start of a sentence or after a determiner, coordinator or
+    preposition is an adjective or a gerund ("Increased fragility of ...", "with reduced enzyme
+    activity", "include elevating the legs"), not a verb whose subject is before it."""
+    w = words[s]
+    if not w.endswith(("ed", "ing")):
+        return False
+    if w.endswith("ing"):
+        # a gerund after a preposition keeps its subject ("touted for easing anxiety"), and a
+        # participle clause is the main clause's (", leading to X")
+        return s == 0 or words[s - 1] in GERUND_LIST_BEFORE
+    return s == 0 or words[s - 1] in ATTRIBUTIVE_BEFORE
 
 
 def _after_than(words: list[str], s: int) -> bool:
@@ -844,8 +975,11 @@ def _numeric_claims(info: _SentenceInfo, hits, lex: Lexicon, doc_subject) -> lis
 
 def _make(info: _SentenceInfo, anchor: int, cue: int, end_tok: int, out_s: int, out_e: int,
           predicate: str, outcome_norm: str, direction: int, lex: Lexicon, doc_subject: str | None,
-          negate: bool = True, force_negated: bool = False, outcome_first: bool = False) -> Claim | None:
-    if outcome_first:
+          negate: bool = True, force_negated: bool = False, outcome_first: bool = False,
+          subject: tuple[str, str] | None = None) -> Claim | None:
+    if subject is not None:
+        subj = subject
+    elif outcome_first:
         # the outcome is the grammatical subject ("Stomach upset can occur"): the claim is about
         # a subject term elsewhere in the sentence, or the document's subject
         terms = [(s_, e_, c_) for s_, e_, c_ in lex.subjects.find_all(info.words)
