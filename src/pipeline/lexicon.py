@@ -187,7 +187,7 @@ class Lexicon:
 
 # The keys each lexicon file may have: a misspelled key fails loudly instead of being ignored.
 ALLOWED_KEYS = {
-    "effects.json": {"source", "classes", "irregular", "verbs", "nouns", "postfix_nouns", "postfix_verbs",
+    "effects.json": {"source", "classes", "irregular", "verbs", "nouns", "postfix_nouns", "postfix_verbs", "inverse_cues",
                      "transparent", "object_skip", "properties", "property_heads", "copulas", "safe",
                      "examples", "counter_examples", "open_object_verbs", "help_words", "comparatives",
                      "non_assertive"},
@@ -230,6 +230,9 @@ def load_lexicon() -> Lexicon:
 
     cue_entries: list[tuple[str, Any]] = []
     # Order = priority for identical phrases.
+    for cls, phrases in eff["inverse_cues"].items():
+        if not cls.startswith("_"):
+            cue_entries.extend((phrase, ("inverse", cls)) for phrase in phrases)
     for phrase in eff["safe"]["gentle_on"]:
         cue_entries.append((phrase, ("no_risk", None)))
     for phrase in eff["safe"]["no_risk_phrases"]:
