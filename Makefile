@@ -11,7 +11,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test eval bench validate report lock clean
+.PHONY: setup run test fuzz eval bench validate report lock clean
 
 setup: $(STAMP)
 
@@ -53,9 +53,15 @@ bench: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# The atheris target of the ingest readers (fuzz/) for FUZZ_SECONDS; prints the number of inputs,
+# fails on a crash (input kept in build/fuzz/). Needs the `fuzz` extra (atheris).
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(PY) fuzz/run_bounded.py --seconds $(FUZZ_SECONDS)
+
 # Re-pin after editing pyproject.toml dependencies.
 lock: $(STAMP)
-	$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --extra fuzz --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf data/processed .prefect .pytest_cache

@@ -15,7 +15,7 @@ Any other exception is a crash: atheris prints the traceback and writes the
 input to ``<artifact_prefix>crash-<sha1>``; replay it with
 ``python fuzz/fuzz_ingest.py crash-<sha1>``.
 
-Run (atheris is a dev/fuzz dependency, see fuzz/README.md)::
+Run (atheris is the ``fuzz`` extra, see fuzz/README.md; CI runs ``make fuzz``)::
 
     python fuzz/fuzz_ingest.py                          # 60 s, built-in seeds
     python fuzz/fuzz_ingest.py -max_total_time=600 fuzz/corpus
@@ -50,7 +50,8 @@ _RECORD_RE = re.compile(r"^(|line:[1-9]\d*|record:[1-9]\d*)$")
 # Crashes already reported and not fixed yet, each pinned by an xfail(strict) test in
 # tests/hostile/. With FUZZ_IGNORE_KNOWN=1 they do not stop a campaign, so it can look for
 # new ones meanwhile. Entries: (exception type name, text in its message). Fixed so far:
-# ("ValueError", "All strings must be XML compatible") -- control characters in HTML text.
+# ("ValueError", "All strings must be XML compatible") -- control characters in HTML text
+# (twice: the plain-text fallback, then a form feed next to an "&" in _escape_ampersands).
 KNOWN_BUGS: tuple[tuple[str, str], ...] = ()
 
 _TMP: Path | None = None

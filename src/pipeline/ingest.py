@@ -114,6 +114,9 @@ _CHUNK = 1 << 20
 _MAX_CONTROL_SHARE = 0.05
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
 _CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# What lxml refuses in a text it is given (XML 1.0 Char): the controls above, form feed, lone
+# surrogates, U+FFFE and U+FFFF -- entities can put all of them into a parsed tree.
+_NOT_XML_CHARS_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # Signatures of common binary formats that can hide behind a text extension
 # (a PDF saved as .txt has few control bytes and might otherwise pass).
@@ -149,7 +152,11 @@ _WHATWG_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "ascii",
 _C1_BYTES_RE = re.compile(rb"[\x80-\x9f]")
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
-_DOCTYPE_RE = re.compile(r"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.IGNORECASE | re.DOTALL)
+# The first DOCTYPE declaration, with its internal subset if any: what the regex
+# <!DOCTYPE[^>\[]*(\[.*?\])?\s*> matches, found by _doctype_span in linear time (the regex
+# itself is quadratic on a page of many "<!DOCTYPE [" without "]>": every start scans to the end).
+_DOCTYPE_HEAD_RE = re.compile(r"<!DOCTYPE[^>\[]*", re.IGNORECASE)
+_DOCTYPE_SUBSET_END_RE = re.compile(r"\]\s*>")
 
 # trafilatura options, chosen for precision: no comments sections, no tables
 # (data tables come out as "| a | b |" rows that are not sentences; a page laid
@@ -174,7 +181,7 @@ _TRAFILATURA_OPTIONS = dict(
     with_metadata=False,
     output_format="txt",
 )
-_HTML_PARSER = lxml.html.HTMLParser(
+_HTML_PARSER_OPTIONS = dict(
     no_network=True,
     remove_comments=True,
     remove_pis=True,
@@ -183,6 +190,19 @@ _HTML_PARSER = lxml.html.HTMLParser(
     recover=True,
     huge_tree=True,  # libxml2 otherwise stops at nesting depth 256 and drops the rest of the page
 )
+# Even with huge_tree, libxml2 stops at nesting depth 2048 ("Excessive depth in document",
+# ignored with recover=True) and drops the rest of the page. A page that hits it is parsed
+# again with the elements nested deeper than _MAX_HTML_DEPTH flattened (tags dropped, text
+# kept); see _flatten_deep_html.
+_LIBXML2_MAX_DEPTH = 2048
+_MAX_HTML_DEPTH = 512
+_VOID_TAGS = frozenset(
+    "area base basefont bgsound br col embed frame hr image img input isindex keygen link meta param "
+    "source track wbr".split()
+)
+_RAW_TEXT_TAGS = frozenset("script style textarea title xmp iframe noembed noframes plaintext".split())
+# A comment, or a start/end tag (the attributes stop at the next "<" too, so a scan is linear).
+_TAG_RE = re.compile(r"<!--|<(/?)([A-Za-z][^\s/<>]*)([^<>]*)(>?)")
 # Dropped from the plain-text fallback: never text, or page furniture.
 _FALLBACK_DROP_TAGS = (
     "head", "script", "style", "noscript", "template", "svg", "iframe", "object", "canvas",
@@ -227,7 +247,8 @@ def list_inputs(root: Path) -> Iterator[InputFile | Reject]:
     root = Path(root)
     st = os.stat(root)
     if stat.S_ISDIR(st.st_mode):
-        yield from _walk_dir(root, "", frozenset({(st.st_dev, st.st_ino)}), 0, is_root=True, list_only=True)
+        yield from _walk_dir(root, "", frozenset({(st.st_dev, st.st_ino)}), 0, is_root=True, list_only=True,
+                             seen={})
     else:
         yield InputFile(str(root.resolve()), _display_path(root.name), st.st_size)
 
@@ -254,7 +275,7 @@ def iter_inputs(root: Path, max_bytes: int = 20_000_000) -> Iterator[RawDoc | Re
     root = Path(root)
     st = os.stat(root)
     if stat.S_ISDIR(st.st_mode):
-        yield from _walk_dir(root, "", frozenset({(st.st_dev, st.st_ino)}), max_bytes, is_root=True)
+        yield from _walk_dir(root, "", frozenset({(st.st_dev, st.st_ino)}), max_bytes, is_root=True, seen={})
     else:
         yield from _ingest_entry(root, _display_path(root.name), st, max_bytes)
 
@@ -263,7 +284,15 @@ def iter_inputs(root: Path, max_bytes: int = 20_000_000) -> Iterator[RawDoc | Re
 
 
 def _walk_dir(path: Path, rel: str, ancestors: frozenset, max_bytes: int, is_root: bool = False,
-              list_only: bool = False):
+              list_only: bool = False, seen: dict[str, bytes] | None = None, raw_rel: bytes = b""):
+    """Walk one directory (``rel``: its display path, ``raw_rel``: the same as bytes).
+
+    ``seen`` (display path -> path as bytes, shared by the whole walk) catches distinct names
+    that display the same: the undecodable b"bad\\xffname.txt" is shown as "bad\\\\xffname.txt",
+    which is also what a file literally named that way is called. Only the first in path order
+    is read; the others become ``duplicate_source`` rejects here, in the one global listing, so
+    no two documents ever share a source_path (nor a doc_id), whichever batches they fall in."""
+    seen = {} if seen is None else seen
     try:
         with os.scandir(path) as it:
             names = sorted(entry.name for entry in it)
@@ -275,6 +304,7 @@ def _walk_dir(path: Path, rel: str, ancestors: frozenset, max_bytes: int, is_roo
     for name in names:
         child = path / name
         child_rel = _display_path(f"{rel}/{name}" if rel else name)
+        child_raw = raw_rel + b"/" + os.fsencode(name) if raw_rel else os.fsencode(name)
         if name.startswith("."):
             yield _hidden_reject(child, child_rel)
             continue
@@ -292,7 +322,15 @@ def _walk_dir(path: Path, rel: str, ancestors: frozenset, max_bytes: int, is_roo
                     f"directory symlink -> {target!r} points back to an ancestor; not followed", 0,
                 )
                 continue
-            yield from _walk_dir(child, child_rel, ancestors | {key}, max_bytes, list_only=list_only)
+            yield from _walk_dir(child, child_rel, ancestors | {key}, max_bytes, list_only=list_only, seen=seen,
+                                 raw_rel=child_raw)
+            continue
+        first = seen.setdefault(child_rel, child_raw)
+        if first != child_raw:
+            yield Reject(child_rel, "", "duplicate_source",
+                         f"the file name {child_raw!r} displays as the same source_path as {first!r} "
+                         f"(undecodable bytes are shown as \\xNN escapes); only the first is read",
+                         st.st_size if stat.S_ISREG(st.st_mode) else 0)
         elif list_only:
             yield InputFile(str(child), child_rel, st.st_size)
         else:
@@ -568,20 +606,26 @@ def _extract_html(text: str) -> tuple[str, str | None, str | None]:
     # The DOCTYPE goes too: the HTML parser never expands entities declared in an
     # internal subset, but would leak the subset's "]>" as body text.
     text = _XML_DECL_RE.sub("", text, count=1)
-    text = _DOCTYPE_RE.sub("", text, count=1)
+    span = _doctype_span(text)
+    if span is not None:
+        text = text[:span[0]] + text[span[1]:]
     text = _CONTROL_CHARS_RE.sub(" ", text)
-    try:
-        tree = lxml.html.document_fromstring(text, parser=_HTML_PARSER)
-    except (lxml.etree.ParserError, ValueError):
-        raise _Rejected("no_main_text", "no HTML elements could be parsed") from None
-    except Exception as exc:  # lxml on hostile input
-        raise _Rejected("extraction_failed", f"lxml: {type(exc).__name__}: {exc}") from None
+    tree, too_deep = _parse_html(text)
+    if too_deep:
+        LOGGER.debug("HTML nested deeper than libxml2's limit; parsing it again flattened")
+        tree, too_deep = _parse_html(_flatten_deep_html(text, _MAX_HTML_DEPTH))
+        if too_deep:
+            raise _Rejected("extraction_failed", f"HTML nested deeper than {_LIBXML2_MAX_DEPTH} elements "
+                            f"(libxml2's limit), even with tags below depth {_MAX_HTML_DEPTH} dropped")
     title, published = _html_metadata(tree)
+    escaped = _escape_ampersands(tree) if "&" in text else []
     try:
         # trafilatura copies the tree before cleaning it, so `tree` stays intact.
         main = trafilatura.extract(tree, **_TRAFILATURA_OPTIONS) or ""
     except Exception as exc:  # a third-party extractor on untrusted input
         raise _Rejected("extraction_failed", f"trafilatura: {type(exc).__name__}: {exc}") from None
+    finally:
+        _restore(escaped)
     if not main.strip():
         LOGGER.debug("trafilatura found no main text; using the plain body text")
         try:
@@ -592,6 +636,133 @@ def _extract_html(text: str) -> tuple[str, str | None, str | None]:
     if not main.strip():
         raise _Rejected("no_main_text", "no text left after dropping scripts, navigation and boilerplate")
     return main, title, published
+
+
+def _parse_html(text: str):
+    """(tree, whether libxml2 hit its nesting depth limit and dropped the rest of the page)."""
+    parser = lxml.html.HTMLParser(**_HTML_PARSER_OPTIONS)  # one per page: its error_log is this page's
+    try:
+        tree = lxml.html.document_fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        raise _Rejected("no_main_text", "no HTML elements could be parsed") from None
+    except Exception as exc:  # lxml on hostile input
+        raise _Rejected("extraction_failed", f"lxml: {type(exc).__name__}: {exc}") from None
+    too_deep = any("xcessive depth" in (err.message or "") for err in parser.error_log)
+    return tree, too_deep
+
+
+def _flatten_deep_html(text: str, max_depth: int) -> str:
+    """``text`` without the start and end tags of elements nested deeper than ``max_depth``: their
+    text stays, in their ancestor at that depth (a dropped block tag becomes a space).
+
+    One linear scan that tracks open elements the way an HTML parser roughly does: void and
+    self-closed tags do not nest, the content of raw-text elements (script, style, ...) and of
+    comments is skipped, an end tag closes the innermost open element of its name and any
+    opened inside it, and an end tag of no open element is ignored. Elements an HTML parser
+    would close implicitly (a <p> before another <p>) count as still open, so this drops more
+    tags than needed, never fewer."""
+    out: list[str] = []
+    last = pos = 0
+    stack: list[tuple[str, bool]] = []  # (tag, dropped)
+    n_open: Counter[str] = Counter()
+    depth = 0  # elements open and kept
+    while (m := _TAG_RE.search(text, pos)) is not None:
+        pos = m.end()
+        if m.group(0) == "<!--":
+            end = text.find("-->", pos)
+            pos = len(text) if end < 0 else end + 3
+            continue
+        closing, name, attrs, _gt = m.groups()
+        name = name.lower()
+        if closing:
+            if not n_open[name]:
+                continue
+            while True:
+                tag, dropped = stack.pop()
+                n_open[tag] -= 1
+                depth -= not dropped
+                if tag == name:
+                    break
+        elif name in _VOID_TAGS or attrs.rstrip().endswith("/"):
+            continue
+        elif name in _RAW_TEXT_TAGS:
+            end = re.compile(rf"</{re.escape(name)}[\s/>]", re.IGNORECASE).search(text, pos)
+            pos = len(text) if end is None else end.start()
+            continue
+        elif depth >= max_depth:
+            dropped = True
+            stack.append((name, True))
+            n_open[name] += 1
+        else:
+            dropped = False
+            stack.append((name, False))
+            n_open[name] += 1
+            depth += 1
+        if dropped:
+            out.append(text[last:m.start()])
+            out.append(" " if name in _BLOCK_TAGS else "")
+            last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _escape_ampersands(tree) -> list:
+    """Write every "&" of the tree's text as "&amp;" (in place; returns what ``_restore`` needs).
+
+    trafilatura's txt output ends with ``html.unescape`` of text that came from the parsed tree,
+    where the parser has already decoded the entities: "&amp;lt;" would come out as "<" instead
+    of "&lt;", and "AT&amp;amp;T" as "AT&T". Escaping first makes that second decoding give the
+    text back exactly. Script and style contents are left alone (trafilatura reads JSON-LD
+    article bodies from them, and decodes those once on purpose)."""
+    changed = []
+    for el in tree.iter():
+        for attr in ("text", "tail"):
+            if attr == "text" and el.tag in ("script", "style"):
+                continue
+            value = getattr(el, attr)
+            if value and "&" in value:
+                if _set_text(el, attr, value.replace("&", "&amp;")):
+                    changed.append((el, attr, value))
+    return changed
+
+
+def _restore(changed: list) -> None:
+    for el, attr, value in changed:
+        _set_text(el, attr, value)
+
+
+def _set_text(el, attr: str, value: str) -> bool:
+    """Set an element's text or tail; lxml refuses characters that entities put into the tree
+    (control characters, form feed, lone surrogates), which then become spaces."""
+    try:
+        setattr(el, attr, value)
+    except ValueError:
+        try:
+            setattr(el, attr, _NOT_XML_CHARS_RE.sub(" ", value))
+        except ValueError:  # pragma: no cover - nothing left that lxml should refuse
+            return False
+    return True
+
+
+def _doctype_span(text: str) -> tuple[int, int] | None:
+    """(start, end) of the first DOCTYPE declaration: "<!DOCTYPE ...>", or "<!DOCTYPE ...[" up to
+    the first "]" followed by optional whitespace and ">". Linear: the head pattern stops at the
+    first ">" or "[", so heads found inside a scanned head would end at the same place (and are
+    skipped by finditer); the subset end is searched again only past the last one found."""
+    subset_end = None  # the first "]\s*>" at or after some position, or -1 if there is none
+    for head in _DOCTYPE_HEAD_RE.finditer(text):
+        end = head.end()
+        if end == len(text):
+            return None
+        if text[end] == ">":
+            return head.start(), end + 1
+        # text[end] == "[": an internal subset
+        if subset_end is None or (subset_end != -1 and subset_end.start() <= end):
+            subset_end = _DOCTYPE_SUBSET_END_RE.search(text, end + 1) or -1
+        if subset_end == -1:
+            continue  # no later subset can close either, but a later "<!DOCTYPE html>" may match
+        return head.start(), subset_end.end()
+    return None
 
 
 def _html_metadata(tree) -> tuple[str | None, str | None]:

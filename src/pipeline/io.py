@@ -2,22 +2,28 @@
 
 Layout of an output folder::
 
-    <output>/<table>            -> symlink to .versions/<version>/<table>
+    <output>/<table>     -> current/<table>        (stable links, created once per table)
+    <output>/current     -> .versions/<version>    (swapped by each publish: one atomic rename)
     <output>/.versions/<version>/<table>/part-00000.parquet
     <output>/.staging/<run_id>/<table>/part-00000.parquet   (work in progress)
 
 A run writes every table into its staging folder, validation reads them from
 there, and publishing renames the complete staging folder into ``.versions``
-and then swaps each table's symlink with an atomic ``os.replace``. A crash at
-any point leaves either the previous complete version or the new one behind,
-never a half-written table.
+and then swaps the one ``current`` symlink with an atomic ``os.replace``. A
+crash at any point leaves readers of ``<output>/<table>`` (pandas, pyarrow,
+DuckDB globs, ``read_table``) on the previous complete version or on the new
+one, for every table at once: never a half-written table, never a mix of
+versions. An output folder of the previous layout (one link per table into
+``.versions``) is migrated by the next publish without a visible change.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +34,7 @@ from pipeline.schemas import TABLES, TableSpec
 
 VERSIONS = ".versions"
 STAGING = ".staging"
+CURRENT = "current"
 KEEP_VERSIONS = 3
 
 
@@ -124,53 +131,164 @@ def staging_dir(output: Path, run_id: str) -> Path:
     return path
 
 
+# ------------------------------------------------------------------ publishing
+
+
 def publish(staged: Path, output: Path, version: str) -> Path:
-    """Atomically publish every table in ``staged`` as ``version``."""
+    """Publish every table in ``staged`` as ``version``, with one atomic rename.
+
+    The staging folder becomes ``.versions/<version>``; every table link ``<output>/<table>``
+    (created once, pointing at ``current/<table>``) exists before ``current`` is swapped to the
+    new version with ``os.replace``. Until that swap readers see the previous version (or no
+    table at all on a first publish), after it the new one: never a mix. A table the new version
+    lacks is carried over from the previous one (hard links), so it stays readable.
+    Returns the published version folder."""
     output = Path(output)
+    for name in (*TABLES, CURRENT):
+        path = output / name
+        if path.exists() and not path.is_symlink():
+            raise RuntimeError(f"{path} is a real folder, not a published table link; move it away")
     versions = output / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
+    _migrate_links(output)
+    previous = _current_version(output)
     final = versions / version
-    if final.exists():
-        shutil.rmtree(final)
+    if final.exists() or final.is_symlink():
+        if version == previous:  # never touch the folder readers are on: publish beside it
+            final = next(p for n in itertools.count(1) if not (p := versions / f"{version}-{n}").exists())
+        else:
+            shutil.rmtree(final)
     os.replace(staged, final)
+    if previous is not None:
+        for name in TABLES:
+            if not (final / name).exists() and (versions / previous / name).is_dir():
+                _copy_tree(versions / previous / name, final / name)
     for name in TABLES:
-        if not (final / name).exists():
-            continue
-        link = output / name
-        if link.exists() and not link.is_symlink():
-            raise RuntimeError(f"{link} is a real folder, not a published table link; move it away")
-        tmp_link = output / f".{name}.link.tmp"
-        if tmp_link.is_symlink() or tmp_link.exists():
-            tmp_link.unlink()
-        tmp_link.symlink_to(Path(VERSIONS) / version / name)
-        os.replace(tmp_link, link)
-    _prune(output, keep=KEEP_VERSIONS, current=version)
+        if (final / name).is_dir() and _readlink(output / name) != _table_target(name):
+            _symlink_atomically(_table_target(name), output / name)
+    _symlink_atomically(str(Path(VERSIONS) / final.name), output / CURRENT)  # the publish
+    _fsync_dir(output)
+    _prune(output, keep=KEEP_VERSIONS, current=final.name)
     return final
 
 
 def published_version(output: Path) -> str | None:
-    link = Path(output) / "runs"
-    if not link.is_symlink():
-        return None
-    return Path(os.readlink(link)).parts[1]
-
-
-def consistent_version(output: Path) -> str | None:
-    """The published version if every table link points at the same one; None when nothing is
-    published or a crash between two link swaps left a mix of versions."""
+    """The version readers of ``<output>/<table>`` see; None when nothing is published, or when a
+    folder of the old layout (one link per table, see ``_migrate_links``) holds a mix of versions
+    left by a crash of the old publish."""
     output = Path(output)
-    versions = {Path(os.readlink(output / name)).parts[1] for name in TABLES if (output / name).is_symlink()}
-    return versions.pop() if len(versions) == 1 else None
+    current = _current_version(output)
+    if current is not None:
+        return current
+    old = {_old_link_version(output / name) for name in TABLES} - {None}
+    return old.pop() if len(old) == 1 else None
 
 
-def _prune(output: Path, keep: int, current: str) -> None:
-    """Drop old versions (never one a link points at) and staging folders of runs that died."""
-    live = {Path(os.readlink(p)).parts[1] for p in output.iterdir()
-            if p.is_symlink() and os.readlink(p).startswith(VERSIONS)}
-    versions = sorted((p for p in (output / VERSIONS).iterdir() if p.is_dir()),
+def _current_version(output: Path) -> str | None:
+    parts = Path(_readlink(Path(output) / CURRENT) or "").parts
+    return parts[1] if len(parts) == 2 and parts[0] == VERSIONS else None
+
+
+def _table_target(name: str) -> str:
+    return str(Path(CURRENT) / name)
+
+
+def _readlink(path: Path) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:  # missing, or not a symlink
+        return None
+
+
+def _old_link_version(link: Path) -> str | None:
+    """The version an old-layout table link (``<table> -> .versions/<version>/<table>``) points at."""
+    parts = Path(_readlink(link) or "").parts
+    return parts[1] if len(parts) == 3 and parts[0] == VERSIONS else None
+
+
+def _symlink_atomically(target: str, link: Path) -> None:
+    """Point ``link`` at ``target``: a temporary symlink renamed over it (one atomic rename)."""
+    tmp = link.parent / f".{link.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.link.tmp"
+    tmp.symlink_to(target)
+    try:
+        os.replace(tmp, link)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    """Copy a table folder as hard links (published part files are never rewritten in place)."""
+    dst.mkdir(parents=True)
+    for path in src.iterdir():
+        if path.is_file():
+            try:
+                os.link(path, dst / path.name)
+            except OSError:  # e.g. a file system without hard links
+                shutil.copy2(path, dst / path.name)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the renames in ``path`` durable (power loss; a SIGKILL needs nothing)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _migrate_links(output: Path) -> None:
+    """Convert an output folder of the old layout (``<table> -> .versions/<v>/<table>``, one link
+    swapped per table) to ``current``, without changing what any reader sees at any step:
+
+    1. ``current`` is pointed at a version holding exactly what the tables show now: their
+       common version, or, if a crash of the old publish left a mix, a new ``migrated-*``
+       version of hard links to each table's files;
+    2. each old link is swapped to ``current/<table>`` (same files behind it).
+
+    A crash in between leaves links of both kinds showing the same data; the next publish
+    finishes the migration."""
+    old = [name for name in TABLES if _old_link_version(output / name) is not None]
+    if not old:
+        return
+    shown = {}  # table -> the folder of the files its readers see now
+    for name in TABLES:
+        path = output / name
+        if path.is_symlink() and path.exists():
+            shown[name] = Path(os.path.realpath(path))
+    folders = {real.parent for real in shown.values()}
+    versions = Path(os.path.realpath(output / VERSIONS))
+    if (len(folders) == 1 and next(iter(folders)).parent == versions
+            and all(real.name == name for name, real in shown.items())):
+        target = next(iter(folders)).name
+    else:
+        target = "migrated-" + time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{uuid.uuid4().hex[:6]}"
+        tmp = output / VERSIONS / f".{target}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        for name, real in shown.items():
+            _copy_tree(real, tmp / name)
+        os.replace(tmp, output / VERSIONS / target)
+    if _current_version(output) != target:
+        _symlink_atomically(str(Path(VERSIONS) / target), output / CURRENT)
+    for name in old:
+        _symlink_atomically(_table_target(name), output / name)
+
+
+def _prune(output: Path, keep: int, current: str | None) -> None:
+    """Drop old versions (never the current one, nor one an old-layout link still points at),
+    staging folders of runs that died and temporary links of publishes that died."""
+    output = Path(output)
+    live = {current, _current_version(output)} | {_old_link_version(p) for p in output.iterdir()}
+    versions = sorted((p for p in (output / VERSIONS).iterdir() if p.is_dir() and not p.name.startswith(".")),
                       key=lambda p: p.stat().st_mtime, reverse=True)
     for old in versions[keep:]:
-        if old.name not in live and old.name != current:
+        if old.name not in live:
             shutil.rmtree(old, ignore_errors=True)
     # a staging folder older than an hour belongs to a run that was killed (a live run's
     # staging is touched by every stage); its tables were never published
@@ -178,6 +296,15 @@ def _prune(output: Path, keep: int, current: str) -> None:
     for stale in (output / STAGING).glob("*") if (output / STAGING).exists() else ():
         if stale.is_dir() and stale.stat().st_mtime < cutoff:
             shutil.rmtree(stale, ignore_errors=True)
+    for tmp in [*output.glob(".*.link.tmp"), *(output / VERSIONS).glob(".*.tmp")]:
+        try:
+            if tmp.lstat().st_mtime < cutoff:
+                if tmp.is_dir() and not tmp.is_symlink():
+                    shutil.rmtree(tmp, ignore_errors=True)
+                else:
+                    tmp.unlink()
+        except OSError:
+            pass
 
 
 def discard_staging(output: Path, run_id: str) -> None:

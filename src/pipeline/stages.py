@@ -7,7 +7,9 @@ they can also be called directly (``run_all``) with identical results.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,9 +80,9 @@ def plan_batches(input_root: Path, batch_bytes: int = DEFAULT_BATCH_BYTES) -> li
 def previous_doc_ids(output: Path, staging: Path) -> int:
     """Stage the doc ids of the published dataset (for incremental runs); returns their number."""
     ids = pd.DataFrame({"doc_id": pd.Series([], dtype="str")})
-    # reuse only a consistent published version: after a crash between two link swaps the
-    # tables may come from different runs, and the next run rebuilds everything
-    if io.consistent_version(output) is not None:
+    # reuse only a published version (None also for an old-layout folder that a crash of the
+    # old per-table publish left as a mix of versions: the next run rebuilds everything)
+    if io.published_version(output) is not None:
         runs = io.read_table(output, "runs")
         # reuse only what the same extractor produced
         if len(runs) and runs.iloc[-1]["extractor_version"] == extractor_version():
@@ -181,11 +183,16 @@ def deduplicate(staging: Path) -> dict[str, int]:
     index = pd.concat([pd.read_parquet(p) for p in sorted((staging / SIGNATURES).glob("part-*.parquet"))],
                       ignore_index=True)
     cluster = cluster_ids(index)
-    for part in io.parts(staging, "documents"):
+
+    def rewrite(part: Path) -> None:
         df = pd.read_parquet(part)
         df["cluster_id"] = df["doc_id"].map(cluster).astype("str")
         df["is_cluster_representative"] = df["doc_id"] == df["cluster_id"]
         io.write_part(df, DOCUMENTS, staging, part.stem.removeprefix("part-"))
+    # reading and writing the parts (with the full text) is Parquet work outside the GIL:
+    # a few parts at a time
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        list(pool.map(rewrite, io.parts(staging, "documents")))
     return {"clusters": len(set(cluster.values()))}
 
 

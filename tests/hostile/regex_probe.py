@@ -70,7 +70,10 @@ USAGE: dict[str, tuple[tuple[str, ...], int | None, bool]] = {
     "pipeline.ingest._C1_BYTES_RE": (("search",), None, False),
     "pipeline.ingest._META_CHARSET_RE": (("search",), 4096, False),      # data[:4096]
     "pipeline.ingest._XML_DECL_RE": (("search",), None, False),          # .sub(count=1) on the whole page
-    "pipeline.ingest._DOCTYPE_RE": (("search",), None, False),           # .sub(count=1) on the whole page
+    "pipeline.ingest._DOCTYPE_HEAD_RE": (("findall",), None, False),     # finditer on the whole page
+    "pipeline.ingest._DOCTYPE_SUBSET_END_RE": (("search",), None, False),  # search(text, pos)
+    "pipeline.ingest._TAG_RE": (("search",), None, False),               # search(text, pos), one tag at a time
+    "pipeline.ingest._NOT_XML_CHARS_RE": (("findall",), None, False),    # .sub on one text node
     "pipeline.ingest._ISO_DATE_RE": (("match",), None, False),
     "pipeline.ingest._HEADER_CHARSET_RE": (("search",), None, False),
     "pipeline.ingest._LOOKS_LIKE_HTML_RE": (("search",), 1024, False),   # body[:1024]

@@ -5,8 +5,8 @@ A child process runs ``stages.run_all`` over copies of the demo corpus with smal
 
 1. when the first ``.staging/<run>/documents/part-*.parquet`` appears (ingest/batches);
 2. when ``.staging/<run>/contradictions`` appears (after extraction, before validation);
-3. when ``.versions/<run>`` appears (publishing: the staging folder was renamed, the table
-   symlinks are being swapped).
+3. when ``.versions/<run>`` appears (publishing: the staging folder was renamed, ``current``
+   is about to be swapped).
 
 The uninterrupted reference runs and the re-runs to completion run in the test process.
 After each kill the published tables (the symlinks under the output folder) must be absent
@@ -14,8 +14,12 @@ After each kill the published tables (the symlinks under the output folder) must
 and ``validate_folder(output)`` passing -- and a re-run must give the same tables as an
 uninterrupted run (ignoring run_id, ingested_at, first_seen, last_seen).
 
-The publish window itself (microseconds between the symlink swaps) is too short to hit by
-polling, so ``test_crash_inside_publish`` injects the crash in-process after each rename.
+Publishing is one atomic rename (``current -> .versions/<run>``; the table links point at
+``current/<table>``), so at no kill point may the published tables be a mix of versions. The
+publish window itself (microseconds) is too short to hit by polling, so
+``test_crash_inside_publish`` injects the crash in-process after every rename ``io.publish``
+makes, on a first publish, a later one, and one that migrates an output folder of the old
+layout (one link per table, swapped one by one).
 """
 
 from __future__ import annotations
@@ -110,9 +114,18 @@ def _complete(inp: Path, out: Path) -> None:
 
 
 def _links(out: Path) -> dict[str, str | None]:
-    """Published version of each table (None when the table is not published)."""
-    return {name: (Path(os.readlink(out / name)).parts[1] if (out / name).is_symlink() else None)
-            for name in TABLES}
+    """The version each table's readers see (None when the table is not published): the
+    version folder its link resolves to, through ``current`` or (old layout) directly."""
+    versions = Path(os.path.realpath(out / io.VERSIONS))
+    found = {}
+    for name in TABLES:
+        real = Path(os.path.realpath(out / name))
+        if not (out / name).is_symlink() or not real.exists():
+            found[name] = None
+            continue
+        assert real.parent.parent == versions and real.name == name, f"{name} -> {real}"
+        found[name] = real.parent.name
+    return found
 
 
 def _same(a: Path, b: Path, name: str) -> bool:
@@ -125,9 +138,9 @@ def _same(a: Path, b: Path, name: str) -> bool:
 
 def _check_published(out: Path, allowed: dict[str, Path | None], where: str) -> tuple[str, bool]:
     """Every table is absent (if None is allowed) or equal to one of the allowed complete versions,
-    readable, and the published set passes validation -- unless the tables are a mix of versions
-    (a kill between two symlink swaps: the known bug, reported not asserted here). Returns (a
-    description of what is published, whether it is a mix)."""
+    readable, and the published set passes validation; a mix of versions is reported (and
+    asserted against by the callers). Returns (a description of what is published, whether it
+    is a mix)."""
     links = _links(out)
     if all(v is None for v in links.values()):
         assert None in allowed.values(), f"{where}: nothing is published"
@@ -136,6 +149,7 @@ def _check_published(out: Path, allowed: dict[str, Path | None], where: str) -> 
     found = {}
     for name in TABLES:
         if links[name] is None:
+            assert None in allowed.values(), f"{where}: {name} is not published"
             continue
         assert (out / name).exists(), f"{where}: {name} links to a missing folder"
         io.read_table(out, name)  # readable, every part
@@ -184,10 +198,9 @@ def test_sigkill_at_three_points_then_rerun(corpora, tmp_path):
     outcome = _run_and_kill(corpora.v2, out, version_appeared)
     state, mixed = _check_published(out, {"v1": corpora.ref1, "v2": corpora.ref2}, "kill 3 (.versions/<run> appeared)")
     log.append(f"kill 3 after .versions/<run> appeared: {outcome}; published = {state}")
-    assert outcome in ("killed", "finished")
+    assert outcome in ("killed", "finished") and not mixed
 
-    # re-run to completion = the uninterrupted run over v2 (also after a mixed publish: the
-    # incremental run must not trust a mix of versions)
+    # re-run to completion = the uninterrupted run over v2
     _complete(corpora.v2, out)
     same = all(_same(out, corpora.ref2, name) for name in COMPARED)
     log.append(f"re-run after kill 3: tables {'equal' if same else 'DIFFER from'} the uninterrupted run")
@@ -205,9 +218,6 @@ def test_sigkill_at_three_points_then_rerun(corpora, tmp_path):
     io._prune(out, keep=io.KEEP_VERSIONS, current=io.published_version(out))
     assert not any((out / io.STAGING).iterdir()), "stale staging folders of killed runs were not pruned"
 
-    if mixed:  # by chance kill 3 fell between two symlink swaps: the bug pinned by test_crash_inside_publish
-        pytest.xfail("kill 3 landed between two symlink swaps: " + log[-2])
-
 
 # ---------------------------------------------------------------- the publish window, in-process
 
@@ -216,11 +226,8 @@ class _Crash(BaseException):
     """Stands for SIGKILL: nothing after the crash point runs (not even except/finally of the code)."""
 
 
-N_RENAMES = 1 + len(TABLES)  # staging -> .versions/<run>, then one symlink swap per table
-MIXED = "bug: publish swaps one symlink per table, so a crash between two swaps leaves a mix of versions"
-
-
-def _publish_crashing_after(out: Path, staging: Path, version: str, k: int, monkeypatch) -> None:
+def _publish_crashing_after(out: Path, staging: Path, version: str, k: int, monkeypatch) -> bool:
+    """``io.publish`` with a crash right after its k-th ``os.replace``; True if it finished before."""
     real_replace = os.replace
     count = [0]
 
@@ -233,8 +240,9 @@ def _publish_crashing_after(out: Path, staging: Path, version: str, k: int, monk
     monkeypatch.setattr(os, "replace", replace)
     try:
         io.publish(staging, out, version)
+        return True
     except _Crash:
-        pass
+        return False
     finally:
         monkeypatch.setattr(os, "replace", real_replace)
 
@@ -246,40 +254,90 @@ def _stage_copy_of(ref: Path, version: str, out: Path, as_run: str) -> Path:
     return staging
 
 
-@pytest.mark.parametrize("first_run", [True, False], ids=["first_run", "second_run"])
-@pytest.mark.parametrize("k", [
-    pytest.param(k, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=MIXED)
-                 if 2 <= k <= N_RENAMES - 1 else ())
-    for k in (1, 2, 5, N_RENAMES - 1, N_RENAMES)
-])
-def test_crash_inside_publish(corpora, tmp_path, monkeypatch, first_run, k):
-    """Crash after the k-th rename of io.publish (1: the staging folder became .versions/<run>;
-    2..N: k-1 table symlinks swapped). Published tables: all old (or absent) or all new."""
-    out = tmp_path / "out"
-    if first_run:
-        out.mkdir()
-        allowed = {None, corpora.run2}
-    else:
-        shutil.copytree(corpora.ref1, out, symlinks=True)
-        shutil.rmtree(out / io.STAGING, ignore_errors=True)
-        allowed = {corpora.run1, corpora.run2}
-    staging = _stage_copy_of(corpora.ref2, corpora.run2, out, corpora.run2)
-    _publish_crashing_after(out, staging, corpora.run2, k, monkeypatch)
-    links = _links(out)
-    for name, version in links.items():
-        if version is not None:
-            assert (out / name).exists() and len(io.parts(out, name)) >= 1, name
-    versions = set(links.values())
-    assert len(versions) == 1 and versions <= allowed, f"after {k} renames the tables are {links}"
-
-
-def test_rerun_after_a_crash_inside_publish_matches_an_uninterrupted_run(corpora, tmp_path, monkeypatch):
-    out = tmp_path / "out"
-    shutil.copytree(corpora.ref1, out, symlinks=True)
+def _copy_published(ref: Path, out: Path) -> None:
+    shutil.copytree(ref, out, symlinks=True)
     shutil.rmtree(out / io.STAGING, ignore_errors=True)
-    staging = _stage_copy_of(corpora.ref2, corpora.run2, out, corpora.run2)
-    _publish_crashing_after(out, staging, corpora.run2, 4, monkeypatch)  # documents, rejects, sentences swapped
-    assert _links(out)["documents"] == corpora.run2 and _links(out)["claims"] == corpora.run1
+
+
+def _to_old_layout(out: Path, versions: dict[str, str] | None = None) -> None:
+    """Rewrite a published folder as the previous io.publish left it: no ``current``, one link per
+    table straight into ``.versions`` (``versions``: table -> version, for a crash's mix)."""
+    current = io.published_version(out)
+    for name in TABLES:
+        if (out / name).is_symlink():
+            (out / name).unlink()
+            (out / name).symlink_to(Path(io.VERSIONS) / (versions or {}).get(name, current) / name)
+    (out / io.CURRENT).unlink()
+
+
+CASES = ("first_run", "second_run", "old_layout_second_run")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_crash_inside_publish(corpora, tmp_path, monkeypatch, case):
+    """Crash after the k-th rename of io.publish, for every k until it completes (1: the staging
+    folder became .versions/<run>; then table links created on a first publish, or the old
+    layout's links migrated to current/<table>; last: the swap of current). After each crash
+    the published tables are all absent or old, or all new, each whole and equal to its
+    uninterrupted version; and a publish after the crash completes."""
+    refs = {corpora.run1: corpora.ref1, corpora.run2: corpora.ref2}
+    k, log = 0, []
+    while True:
+        k += 1
+        out = tmp_path / f"{k}"
+        if case == "first_run":
+            out.mkdir()
+            allowed = {None, corpora.run2}
+        else:
+            _copy_published(corpora.ref1, out)
+            if case == "old_layout_second_run":
+                _to_old_layout(out)
+            allowed = {corpora.run1, corpora.run2}
+        staging = _stage_copy_of(corpora.ref2, corpora.run2, out, corpora.run2)
+        finished = _publish_crashing_after(out, staging, corpora.run2, k, monkeypatch)
+        links = _links(out)
+        versions = set(links.values())
+        assert len(versions) == 1 and versions <= allowed, f"{case}: after {k} renames the tables are {links}"
+        (version,) = versions
+        if version is not None:
+            for name in TABLES:
+                assert len(io.parts(out, name)) >= 1, name
+            for name in COMPARED:
+                assert _same(out, refs[version], name), f"{case}: after {k} renames {name} is not whole"
+        log.append(f"{k}:{'new' if version == corpora.run2 else 'absent' if version is None else 'old'}")
+        if finished:
+            assert version == corpora.run2 and io.published_version(out) == corpora.run2
+            assert validate_folder(out).success
+            break
+        # the next publish (of another staged copy) after the crash completes
+        again = _stage_copy_of(corpora.ref2, corpora.run2, out, "run-again")
+        io.publish(again, out, "run-again")
+        assert set(_links(out).values()) == {"run-again"}
+        assert all(os.readlink(out / name) == str(Path(io.CURRENT) / name) for name in TABLES)
+    KILL_LOG.append(f"crash inside publish, {case}: {k - 1} kill points ({' '.join(log[:-1])})")
+    print(KILL_LOG[-1])
+    n_renames = {"first_run": 2 + len(TABLES), "second_run": 2, "old_layout_second_run": 3 + len(TABLES)}[case]
+    assert k - 1 == n_renames, log
+
+
+@pytest.mark.parametrize("before", ["version_renamed", "old_layout_mix"])
+def test_rerun_after_a_crash_inside_publish_matches_an_uninterrupted_run(corpora, tmp_path, monkeypatch, before):
+    """version_renamed: a crash right after .versions/<run> appeared (current not swapped yet);
+    old_layout_mix: a folder that a crash of the previous per-table publish left as a mix of two
+    versions (documents, rejects, sentences new; the rest old) -- the incremental run must not
+    trust it."""
+    out = tmp_path / "out"
+    _copy_published(corpora.ref1, out)
+    if before == "version_renamed":
+        staging = _stage_copy_of(corpora.ref2, corpora.run2, out, corpora.run2)
+        assert not _publish_crashing_after(out, staging, corpora.run2, 1, monkeypatch)
+        assert set(_links(out).values()) == {corpora.run1}
+    else:
+        shutil.copytree(corpora.ref2 / io.VERSIONS / corpora.run2, out / io.VERSIONS / corpora.run2)
+        _to_old_layout(out, {name: corpora.run2 for name in ("documents", "rejects", "sentences")})
+        assert _links(out)["documents"] == corpora.run2 and _links(out)["claims"] == corpora.run1
+        assert io.published_version(out) is None
     result = stages.run_all(corpora.v2, out, batch_bytes=BATCH_BYTES)
     assert result["success"]
+    assert set(_links(out).values()) == {result["run_id"]}
     assert_same_tables(out, corpora.ref2, names=("documents", "sentences", "claims", "contradictions"))

@@ -33,7 +33,7 @@ def test_atheris_fuzz_smoke(tmp_path):
     try:
         import atheris  # noqa: F401
     except ImportError:
-        pytest.skip("atheris is not installed (dev/fuzz dependency: pip install atheris; see fuzz/README.md)")
+        pytest.skip("atheris is not installed (the 'fuzz' extra: pip install 'atheris>=3.0,<4'; see fuzz/README.md)")
     proc = subprocess.run(
         [sys.executable, str(FUZZ), "-max_total_time=20", "-timeout=20", "-max_len=8192",
          f"-artifact_prefix={tmp_path}/"],

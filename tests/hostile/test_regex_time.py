@@ -23,12 +23,10 @@ from tests.conftest import REPO
 from tests.hostile import regex_probe as rp
 from tests.hostile.conftest import PIPELINE_DEADLINE
 
-KNOWN_SLOW_PATTERNS = {
-    "pipeline.ingest._DOCTYPE_RE": (
-        "bug: _DOCTYPE_RE = <!DOCTYPE[^>\\[]*(\\[.*?\\])?\\s*> is used with .sub(count=1) on the whole HTML "
-        "text; on a page with many '<!DOCTYPE [' and no ']>' every start scans to the end: quadratic "
-        "(88 KB: ~30 s, 1 MB: hours; a 20 MB page is allowed). See test_doctype_flood_html_is_read_in_bounded_time"),
-}
+# (fixed: pipeline.ingest._DOCTYPE_RE, <!DOCTYPE[^>\[]*(\[.*?\])?\s*> used with .sub(count=1) on the
+# whole HTML text, was quadratic on a page of many '<!DOCTYPE [' without ']>' -- 110 KB: 16 s;
+# now ingest._doctype_span, linear; regression: test_doctype_flood_html_is_read_in_bounded_time)
+KNOWN_SLOW_PATTERNS: dict[str, str] = {}
 KNOWN_SLOW_TEXTS = {
     "mojibake_runs": (
         "bug: normalize._repair_mojibake maps offsets of a repaired line with difflib.SequenceMatcher "
@@ -89,10 +87,9 @@ def test_text_stages_on_1mb_single_line(pipeline_results, scenario):
     assert [key[1] for key, _, _ in rows] == ["normalize", "segment", "extract_sentence"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_SLOW_PATTERNS["pipeline.ingest._DOCTYPE_RE"])
 def test_doctype_flood_html_is_read_in_bounded_time(tmp_path):
     """Reachable from a single input file: read_input on a 330 KB .html of '<!DOCTYPE [' repeats
-    (quadratic: minutes; linear: milliseconds)."""
+    (was quadratic: minutes; linear: milliseconds)."""
     page = tmp_path / "in" / "flood.html"
     page.parent.mkdir()
     page.write_text("<html><body><p>Valerian helps you sleep.</p>" + "<!DOCTYPE [" * 30_000 + "</body></html>")
@@ -107,3 +104,4 @@ def test_doctype_flood_html_is_read_in_bounded_time(tmp_path):
     except subprocess.TimeoutExpired:
         raise AssertionError("read_input on a 330 KB HTML page took more than 6 s") from None
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["RawDoc"], proc.stdout

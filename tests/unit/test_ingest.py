@@ -7,10 +7,13 @@ import io
 import json
 import os
 import random
+import re
 import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -180,6 +183,28 @@ def test_fifo_and_socket_are_never_opened(tmp_path):
     items = run(tmp_path)  # would hang if the FIFO were opened
     assert {i.reason for i in items} == {"special_file"}
     sock.close()
+
+
+def test_names_that_display_the_same_are_read_once(tmp_path):
+    """b'bad\\xffname.txt' is shown as 'bad\\\\xffname.txt', the name of another file; the same for
+    directories. The listing (global, before batching) reads the first and rejects the other."""
+    root = os.fsencode(tmp_path)
+    try:
+        write(Path(os.fsdecode(root + b"/bad\xffname.txt")), b"Valerian may help sleep.")
+        write(Path(os.fsdecode(root + b"/dir\xfe/a.txt")), b"Kratom may cause insomnia.")
+    except OSError:
+        pytest.skip("file system refuses non-UTF-8 names")
+    write(tmp_path / "bad\\xffname.txt", b"Magnesium reduces cramps.")
+    write(tmp_path / "dir\\xfe" / "a.txt", b"Magnesium improves sleep.")
+    items = run(tmp_path)
+    assert [(type(i).__name__, i.source_path, getattr(i, "reason", "")) for i in items] == [
+        ("RawDoc", "bad\\xffname.txt", ""), ("Reject", "bad\\xffname.txt", "duplicate_source"),
+        ("RawDoc", "dir\\xfe/a.txt", ""), ("Reject", "dir\\xfe/a.txt", "duplicate_source"),
+    ]
+    assert items[0].text == "Magnesium reduces cramps."   # the literal backslash sorts first
+    assert "b'bad\\xffname.txt'" in items[1].detail and items[1].size_bytes == len(b"Valerian may help sleep.")
+    listed = list(ingest.list_inputs(tmp_path))
+    assert [type(i).__name__ for i in listed] == ["InputFile", "Reject", "InputFile", "Reject"]
 
 
 # ---------------------------------------------------------------- formats
@@ -424,6 +449,104 @@ def test_html_extractor_crash_becomes_reject(tmp_path, monkeypatch):
     write(tmp_path / "a.html", HTML_PAGE.encode())
     rej = only(tmp_path)
     assert rej.reason == "extraction_failed" and "RecursionError" in rej.detail
+
+
+def test_html_entities_are_decoded_once(tmp_path):
+    """trafilatura unescapes its text output again, after the parser decoded the entities:
+    '&amp;lt;' came out as '<' instead of '&lt;'."""
+    page = ("<html><body><article><p>Write &amp;lt;b&amp;gt; for bold; AT&amp;amp;T and R&amp;D; 5 &gt; 3 "
+            "&amp; &#38;amp; &lt;i&gt;. " + ARTICLE + "</p></article></body></html>")
+    write(tmp_path / "e.html", page.encode())
+    doc = only(tmp_path)
+    assert "Write &lt;b&gt; for bold; AT&amp;T and R&D; 5 > 3 & &amp; <i>." in doc.text
+
+
+def test_html_entities_are_decoded_once_in_the_fallback_and_with_control_characters(tmp_path):
+    write(tmp_path / "t.html", b"<html><body><table><tr><td>Use &amp;lt;br&amp;gt;&#1; here.</td></tr></table></body></html>")
+    write(tmp_path / "u.html", b"<html><body><article><p>Valerian &amp;amp; hops&#1; &amp; sleep. "
+          + ARTICLE.encode() + b"</p></article></body></html>")
+    # found by the atheris target: a form feed (not among _CONTROL_CHARS_RE) next to an "&"
+    write(tmp_path / "v.html", b"<html><body><article><p>\x0cValerian&#xFFFF; &amp;amp; hops\x0c &amp; sleep. "
+          + ARTICLE.encode() + b"</p></article></body></html>")
+    t, u, v = run(tmp_path)
+    assert t.text == "Use &lt;br&gt; here."
+    assert "Valerian &amp; hops & sleep." in " ".join(u.text.split())
+    assert "Valerian &amp; hops & sleep." in " ".join(v.text.split())
+
+
+def test_html_escaping_leaves_the_parsed_tree_as_it_was():
+    tree = ingest.lxml.html.document_fromstring("<p>a &amp;lt; b<br>c &amp; d</p><script>x && y</script>")
+    before = ingest.lxml.html.tostring(tree)
+    ingest._restore(ingest._escape_ampersands(tree))
+    assert ingest.lxml.html.tostring(tree) == before
+
+
+def _deep_page(depth: int) -> str:
+    return ("<html><head><title>Deep</title></head><body><article><p>" + ARTICLE + "</p>"
+            + "<div>" * depth + "<p>Inner text.</p>" + "</div>" * depth
+            + "<p>Closing section. " + ARTICLE + "</p></article></body></html>")
+
+
+@pytest.mark.parametrize("depth", [3000, 50_000])
+def test_html_nested_deeper_than_libxml2_allows_keeps_its_text(tmp_path, depth):
+    write(tmp_path / "deep.html", _deep_page(depth).encode())
+    doc = only(tmp_path)
+    assert "Closing section." in doc.text and doc.title == "Deep"
+
+
+def test_flatten_deep_html_drops_only_the_tags_below_the_depth():
+    flat = ingest._flatten_deep_html("<div><section><p>a</p><div>b<br><img src=x/><hr/>c</div></section></div>d", 2)
+    assert flat == "<div><section> a  b<br><img src=x/><hr/>c </section></div>d"
+    # raw text and comments are not markup; an end tag of no open element is ignored
+    html = "<div><script>'<div><div><div>'</script><!-- <div><div> --></span><div>x</div></div>"
+    assert ingest._flatten_deep_html(html, 2) == html
+    assert ingest._flatten_deep_html(html, 1) == html.replace("<div>x</div>", " x ")
+
+
+def test_flatten_deep_html_bounds_the_depth_libxml2_sees():
+    tree, too_deep = ingest._parse_html(_deep_page(5000))
+    assert too_deep and "Closing section." not in tree.text_content()   # the libxml2 limit, as it was
+    tree, too_deep = ingest._parse_html(ingest._flatten_deep_html(_deep_page(5000), ingest._MAX_HTML_DEPTH))
+    assert not too_deep and "Closing section." in tree.text_content() and "Inner text." in tree.text_content()
+    depth = max(len(list(el.iterancestors())) for el in tree.iter())
+    assert depth <= ingest._MAX_HTML_DEPTH + 1
+
+
+def test_flatten_deep_html_is_linear():
+    import time
+    for unit in ("<div>", "<a", "</b><i>", "<script>", "<!--", "<div/>"):
+        text = unit * (1_000_000 // len(unit))   # ~1-2 s each (quadratic would be hours)
+        start = time.perf_counter()
+        ingest._flatten_deep_html(text, ingest._MAX_HTML_DEPTH)
+        assert time.perf_counter() - start < 10, unit
+
+
+def test_html_still_too_deep_after_flattening_is_a_specific_reject(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest, "_MAX_HTML_DEPTH", 100_000)   # as if the scan had under-counted
+    write(tmp_path / "deep.html", _deep_page(5000).encode())
+    rej = only(tmp_path)
+    assert rej.reason == "extraction_failed" and "nested deeper than 2048" in rej.detail
+
+
+_OLD_DOCTYPE_RE = re.compile(r"<!DOCTYPE[^>\[]*(\[.*?\])?\s*>", re.IGNORECASE | re.DOTALL)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["<!DOCTYPE", "<!doctype", " html", "[", "]", ">", " ", "\n", "x", "<", "] >",
+                                 "]]>", "<!ENTITY a 'b'>"]), max_size=14).map("".join))
+def test_doctype_span_matches_what_the_old_regex_matched(text):
+    m = _OLD_DOCTYPE_RE.search(text)
+    assert ingest._doctype_span(text) == ((m.start(), m.end()) if m else None)
+
+
+def test_doctype_flood_is_linear():
+    import time
+    text = "<p>x</p>" + "<!DOCTYPE [" * 200_000   # 2.2 MB; the regex took ~16 s on 110 KB
+    start = time.perf_counter()
+    assert ingest._doctype_span(text) is None
+    assert time.perf_counter() - start < 2
+    assert ingest._doctype_span(text + "<!DOCTYPE html>") == (len(text), len(text) + 15)
+    assert ingest._doctype_span(text + "]>") == (8, len(text) + 2)
 
 
 # ---------------------------------------------------------------- JSONL
