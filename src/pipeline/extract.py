@@ -91,6 +91,8 @@ def _singular(w: str) -> str:
 
 def open_subject_norm(words: list[str]) -> str:
     kept = [w for w in words if w not in SECTION_LABELS]
+    while len(kept) > 1 and kept[0] in ("having", "being", "getting"):
+        kept.pop(0)  # "Having hepatitis C" is about hepatitis C
     while len(kept) > 1 and kept[-1] in SUBJECT_LIGHT_HEADS:
         kept.pop()
     return "_".join(kept or words)
@@ -103,7 +105,7 @@ def open_outcome_norm(words: list[str]) -> str:
 
 def extractor_version(lex: Lexicon | None = None) -> str:
     lex = lex or load_lexicon()
-    return f"{EXTRACTOR_NAME}-1.0+lex.{lex.version}"
+    return f"{EXTRACTOR_NAME}-1.1+lex.{lex.version}"
 
 
 @dataclass
@@ -477,11 +479,19 @@ def _outcome_before(info: _SentenceInfo, s: int, lex: Lexicon, doc_subject: str 
     if doc_subject and content and content[-1] in lex.anaphor_nouns | {"condition", "disease", "disorder", "syndrome", "problem"} \
             and words[start - 1:start] in (["this"], ["the"], ["these"]):
         return start - 1, end, doc_subject, 1  # "this condition is caused by": the page's topic
-    for os_, oe, (canon, sign) in lex.outcomes.find_all(words[start:end]):
-        return start + os_, start + oe, canon, sign
     if not content or content[-1] in GENERIC_HEADS:
         return None
-    return start, end, open_outcome_norm(content), 1
+    return (start, end, *_outcome_norm(content, lex))
+
+
+def _outcome_norm(content: list[str], lex: Lexicon) -> tuple[str, int]:
+    """(canonical outcome, sign) of an outcome phrase: the lexicon's when one of its terms is the
+    whole phrase ("sleeplessness" -> insomnia), else the phrase's own canonical form ("liver
+    cancer" stays liver_cancer, not the lexicon's broader "cancer")."""
+    hit = lex.outcomes.match_at(content, 0)
+    if hit and hit[0] == len(content):
+        return hit[1]
+    return open_outcome_norm(content), 1
 
 
 def _subjects_after(info: _SentenceInfo, i: int, lex: Lexicon) -> list[tuple[int, int, tuple[str, str]]]:
@@ -858,6 +868,113 @@ def _self_referential(c: Claim) -> bool:
     subj = {w for w in c.subject_norm.split("_") if len(w) > 2}
     outcome = {w for w in c.outcome_norm.split("_") if len(w) > 2} | {w.lower() for w in c.outcome.split() if len(w) > 2}
     return c.value_unit is None and bool(subj & outcome)
+
+
+@dataclass(frozen=True)
+class ListFrame:
+    """An open list: "Risk factors for liver cancer include:" -> every item increases liver cancer."""
+    cls: str            # effect class of the introducer (increase, treat, prevent)
+    outcome: str        # as written (the {Y} of the introducer, or the page's topic)
+    outcome_norm: str
+    sign: int
+    modality: str
+    attribution: str
+
+
+ITEM_STOPS = re.compile(r",|;|\(|:|\s-\s|\s(?:which|that|who|such as|because|especially|including|if|when)\s")
+BULLET = re.compile(r"(?:^|\s)-\s+")
+
+
+def list_frame(text: str, topic: str | None, lex: Lexicon | None = None
+               ) -> tuple[ListFrame, list[tuple[int, int]], bool] | None:
+    """A list introducer in a sentence: (frame, item spans after it in the same sentence, whether
+    the list goes on in the following list-item sentences), or None."""
+    lex = lex or load_lexicon()
+    lower = text.lower()
+    if len(lower) != len(text) or not lex.list_any.search(lower):
+        return None
+    for pattern, cls in lex.list_introducers:
+        m = pattern.search(lower)
+        if m:
+            break
+    else:
+        return None
+    y = m.groupdict().get("y")
+    written = text[m.start("y"):m.end("y")].strip() if y else (topic or "")
+    words = words_of(written)
+    if not words or len(words) > 8:
+        return None
+    content = [w for w in words if w not in ("the", "a", "an", "your", "this")]
+    if not content or content[-1] in GENERIC_HEADS:
+        return None
+    outcome_norm, sign = _outcome_norm(content, lex)
+    before = words_of(text[:m.end()])
+    modality = "certain"
+    for _s, _e, label in lex.modality.find_all(before):
+        modality = "possible" if label == "possible" or modality == "possible" else "probable"
+    attribution = "author"
+    for _s, _e, label in lex.attribution.find_all(before):
+        attribution = label
+    frame = ListFrame(cls, written, outcome_norm, sign, modality, attribution)
+    rest_start = m.end()
+    rest = text[rest_start:]
+    stripped = rest.lstrip(" :")
+    offset = rest_start + len(rest) - len(stripped)
+    if stripped.lower().startswith("the following"):
+        stripped2 = stripped[len("the following"):].lstrip(" :")
+        offset += len(stripped) - len(stripped2)
+        stripped = stripped2
+    bullets = [b for b in BULLET.finditer(stripped)]
+    spans = []
+    if bullets:
+        starts = [b.end() for b in bullets]
+        ends = [b.start() for b in bullets[1:]] + [len(stripped)]
+        spans = [(offset + a, offset + b) for a, b in zip(starts, ends) if b > a]
+    elif stripped.strip(" .") and ":" not in rest:
+        # an inline list: "Treatment may include medicines, counseling, and support groups."
+        pos = 0
+        for piece in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", stripped):
+            at = stripped.find(piece, pos)
+            if piece.strip(" ."):
+                spans.append((offset + at, offset + at + len(piece)))
+            pos = at + len(piece)
+    goes_on = ":" in text[m.start():] or lower.rstrip().endswith(("following", "following."))
+    return frame, spans, goes_on
+
+
+def list_item_claims(text: str, spans: list[tuple[int, int]], frame: ListFrame, lex: Lexicon | None = None
+                     ) -> list[Claim]:
+    """Claims of list items: each item's leading noun phrase (split at "or"/"and") is a subject
+    of the frame's effect on its outcome ("Having hepatitis B or hepatitis C" -> two claims)."""
+    lex = lex or load_lexicon()
+    out = []
+    for start, end in spans:
+        item = text[start:end]
+        cut = ITEM_STOPS.search(item)
+        head = item[:cut.start()] if cut else item
+        head = head.strip().rstrip(".").strip()
+        if not head:
+            continue
+        base = start + item.find(head)
+        pos = 0
+        for part in re.split(r"\s+(?:or|and)\s+", head):
+            at = head.find(part, pos)
+            pos = at + len(part)
+            words = words_of(part)
+            content = [w for w in words if w not in ("the", "a", "an", "your", "some", "certain", "other")]
+            if not content or len(content) > 8 or not any(w.isalpha() for w in content) \
+                    or content[-1] in PLACEHOLDER_SUBJECTS or content[0] in PEOPLE_OR_PRONOUNS:
+                continue
+            term = lex.subjects.match_at(content, 0)
+            canon = term[1] if term and term[0] == len(content) else open_subject_norm(content)
+            pred, d = _direction(frame.cls, frame.outcome_norm, frame.sign, lex)
+            s_, e_ = base + at, base + at + len(part)
+            c = Claim(subject=part, subject_norm=canon, effect=text[s_:e_], predicate=pred, outcome=frame.outcome,
+                      outcome_norm=frame.outcome_norm, direction=d, modality=frame.modality,
+                      attribution=frame.attribution, start=s_, end=e_)
+            if not _self_referential(c):
+                out.append(c)
+    return out
 
 
 def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen: set) -> list[Claim]:

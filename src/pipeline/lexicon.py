@@ -183,11 +183,14 @@ class Lexicon:
     subject_of: Mapping[str, str]          # normalized phrase -> canonical subject
     non_assertive: PhraseMatcher
     effect_classes: Mapping[str, Mapping[str, Any]]
+    list_any: re.Pattern                       # any list introducer (a cheap first test)
+    list_introducers: tuple[tuple[re.Pattern, str], ...]  # (pattern with an optional group "y", class), longest first
 
 
 # The keys each lexicon file may have: a misspelled key fails loudly instead of being ignored.
 ALLOWED_KEYS = {
     "effects.json": {"source", "classes", "irregular", "verbs", "nouns", "postfix_nouns", "postfix_verbs", "inverse_cues",
+                     "list_introducers",
                      "transparent", "object_skip", "properties", "property_heads", "copulas", "safe",
                      "examples", "counter_examples", "open_object_verbs", "help_words", "comparatives",
                      "non_assertive"},
@@ -218,6 +221,13 @@ def _load_json(name: str) -> dict:
             if bad or info.get("improve") not in (-1, 1):
                 raise LexiconError(f"outcomes.json: outcome {canon!r}: unknown keys {sorted(bad)} or improve not +-1")
     return data
+
+
+def _introducer_pattern(phrase: str) -> str:
+    """A list-introducer phrase as a regex over lowercased text: words at word boundaries,
+    any whitespace between them, "{Y}" a short phrase without clause punctuation."""
+    parts = [r"(?P<y>[^:;.,()]{2,60}?)" if w == "{Y}" else re.escape(w) for w in phrase.split()]
+    return r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)"
 
 
 @cache
@@ -275,7 +285,11 @@ def load_lexicon() -> Lexicon:
     intervention_entries = [(syn, canon) for canon, syns in subj["intervention_subjects"].items() for syn in syns]
 
     quantities = cond.get("quantities", {})
+    introducers = sorted(((phrase, cls) for cls, phrases in eff["list_introducers"].items() if not cls.startswith("_")
+                          for phrase in phrases), key=lambda e: -len(e[0]))
     return Lexicon(
+        list_any=re.compile("|".join(_introducer_pattern(p).replace("(?P<y>", "(?:") for p, _ in introducers)),
+        list_introducers=tuple((re.compile(_introducer_pattern(p)), cls) for p, cls in introducers),
         raw=_freeze(files),
         version=digest.hexdigest()[:12],
         cues=PhraseMatcher(cue_entries),

@@ -15,7 +15,8 @@ from datetime import datetime
 import pandas as pd
 
 from pipeline.dedup import mark_repeats
-from pipeline.extract import claim_key, extract_sentence, extractor_version, find_main_subject, stable_id
+from pipeline.extract import (claim_key, extract_sentence, extractor_version, find_main_subject, list_frame,
+                              list_item_claims, stable_id)
 from pipeline.ingest import RawDoc, Reject
 from pipeline.langid import detect_language
 from pipeline.lexicon import load_lexicon
@@ -83,6 +84,7 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
     version = extractor_version(lex)
 
     sentences, claims = [], []
+    frame = None  # the open list introducer, if any
     for idx, (seg, sent, rep) in enumerate(zip(segments, sent_texts, repeats)):
         sentence_id = f"{doc_id}:{idx:05d}"
         r_start, r_end = raw_span(offsets, seg.start, seg.end)
@@ -94,9 +96,24 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
             "is_repeat": rep is not None,
             "repeat_of": f"{doc_id}:{rep:05d}" if rep is not None else None,
         })
-        if seg.is_heading or (seg.is_list_item and _title_like(sent)) or sent.rstrip().endswith("?"):
+        if seg.is_heading or sent.rstrip().endswith("?"):
+            frame = None
             continue  # a heading or a question is not a claim
-        for c in extract_sentence(sent, main_subject, lex):
+        # a list introducer ("Risk factors for X include:") makes its items claims about X
+        listed: list = []
+        hit = list_frame(sent, title, lex)
+        if hit is not None:
+            new_frame, spans, goes_on = hit
+            listed = list_item_claims(sent, spans, new_frame, lex)
+            frame = new_frame if goes_on else None
+        elif frame is not None and seg.is_list_item:
+            listed = list_item_claims(sent, [(0, len(sent))], frame, lex)
+        else:
+            frame = None
+        found = [] if (seg.is_list_item and _title_like(sent)) else extract_sentence(sent, main_subject, lex)
+        keys = {(c.subject_norm, c.outcome_norm, c.direction, c.polarity) for c in found}
+        found += [c for c in listed if (c.subject_norm, c.outcome_norm, c.direction, c.polarity) not in keys]
+        for c in found:
             start, end = seg.start + c.start, seg.start + c.end
             rs, re_ = raw_span(offsets, start, end)
             row = {

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pipeline.extract import Claim, claim_key, dose_band, extract_sentence, find_main_subject
+from pipeline.extract import (Claim, claim_key, dose_band, extract_sentence, find_main_subject, list_frame,
+                              list_item_claims)
 from pipeline.ingest import RawDoc
 from pipeline.lexicon import load_lexicon
 from pipeline.process import Processed, process_record
@@ -419,3 +420,33 @@ def test_interventions_are_subjects_but_never_the_documents_main_subject():
             "Stopping medications suddenly is risky.")
     assert find_main_subject(text, "Low blood pressure on standing") != "medications"
     assert {c.subject_norm for c in extract("Medications can lower blood pressure.")} == {"medications"}
+
+
+# ------------------------------------------------------------------ list introducers
+
+
+def test_list_introducer_with_items_in_the_same_sentence():
+    text = "Treatment for gout may include rest, ice packs, and anti-inflammatory drugs."
+    frame, spans, goes_on = list_frame(text, "Gout")
+    assert (frame.cls, frame.outcome, frame.modality, goes_on) == ("treat", "gout", "possible", False)
+    got = {(c.subject, c.predicate, c.outcome_norm, c.direction) for c in list_item_claims(text, spans, frame)}
+    assert got == {("rest", "treats", "gout", -1), ("ice packs", "treats", "gout", -1),
+                   ("anti-inflammatory drugs", "treats", "gout", -1)}
+    for c in list_item_claims(text, spans, frame):
+        assert text[c.start:c.end] == c.subject
+
+
+def test_list_items_in_the_following_sentences_take_the_pages_topic():
+    text = ("# Kidney stones\n\nThe following are risk factors:\n\n- Drinking too little water.\n"
+            "- Having gout or obesity.\n\nStones can hurt.\n\n- Eating dinner late.\n")
+    raw = RawDoc("stones.md", "", text, None, None, None, "md", "utf-8", len(text))
+    out = process_record(raw, "run-test", T0)
+    got = {(c["subject_norm"], c["predicate"], c["outcome_norm"], c["direction"]) for c in out.claims}
+    assert {("drinking_too_little_water", "increases", "kidney_stone", 1), ("gout", "increases", "kidney_stone", 1),
+            ("obesity", "increases", "kidney_stone", 1)} <= got
+    # the list ended at the paragraph that is not a list item
+    assert not any(c["subject_norm"].startswith("eating") for c in out.claims)
+
+
+def test_a_sentence_without_an_introducer_opens_no_list():
+    assert list_frame("The factors are still being studied.", "Gout") is None
