@@ -848,8 +848,8 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
     claims.extend(_without_claims(info, lex, doc_subject, cues))
     claims.extend(_numeric_claims(info, quantity_hits, lex, doc_subject))
     out, seen = [], set()
-    for c in claims:
-        if c is None or _self_referential(c):
+    for c in [part for c in claims if c is not None for part in _split_subject(c, lex)]:
+        if _self_referential(c):
             continue
         key = (c.subject_norm, c.outcome_norm, c.direction, c.polarity, c.predicate == "has_property" and c.value_unit is not None)
         if key in seen:
@@ -860,6 +860,22 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
         out.append(c)
     out.extend(_max_safe_dose(out, info, lex, seen))
     return out
+
+
+def _split_subject(c: Claim, lex: Lexicon) -> list[Claim]:
+    """One claim per conjunct of a coordinated open-class subject ("Having hepatitis or cirrhosis
+    can increase the risk" -> hepatitis, cirrhosis). Lexicon subjects are single terms already."""
+    if not c.subject or c.subject_norm in lex.main_subject_candidates or not re.search(r"\s(?:and|or)\s", c.subject):
+        return [c]
+    parts, pos = [], 0
+    for piece in re.split(r"\s+(?:and|or)\s+", c.subject):
+        content = [w for w in words_of(piece) if w not in ("the", "a", "an", "both", "either")]
+        if not content:
+            return [c]
+        term = lex.subjects.match_at(content, 0)
+        canon = term[1] if term and term[0] == len(content) else open_subject_norm(content)
+        parts.append(replace(c, subject=piece, subject_norm=canon))
+    return parts
 
 
 def _self_referential(c: Claim) -> bool:

@@ -129,7 +129,8 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
                 "sentence_text": sent, "is_repeat": rep is not None,
                 "claim_key": claim_key(c), "extractor_version": version,
             }
-            row["claim_id"] = stable_id(sentence_id, start, end, c.predicate, c.outcome_norm, c.direction, c.polarity)
+            row["claim_id"] = stable_id(sentence_id, start, end, c.subject_norm, c.predicate, c.outcome_norm,
+                                        c.direction, c.polarity)
             claims.append(row)
 
     document = {
