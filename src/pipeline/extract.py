@@ -659,10 +659,12 @@ def _is_property_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
     return False
 
 
-def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = None) -> list[Claim]:
-    """All claims in one sentence (offsets relative to the sentence)."""
+def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = None,
+                     joined: str | None = None) -> list[Claim]:
+    """All claims in one sentence (offsets relative to the sentence). ``joined``: the sentence's
+    ``joined_words`` if already computed."""
     lex = lex or load_lexicon()
-    joined = joined_words(text)
+    joined = joined if joined is not None else joined_words(text)
     if not (lex.strong_scan.any_in(text, joined)
             or (lex.weak_scan.any_in(text, joined) and lex.outcome_scan.any_in(text, joined))):
         return []  # nothing that can make a claim (most sentences): never tokenized
@@ -691,9 +693,10 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
     if not cues and not quantity_hits and "without" not in words:
         return []
     info.doses = parse_doses(text)
-    info.levels = find_dose_levels(tokens, text)
-    info.populations = find_phrases(lex.populations, tokens, text)
-    info.contexts = find_phrases(lex.contexts, tokens, text)
+    if lex.condition_scan.any_in(text, joined):  # most sentences name no condition
+        info.levels = find_dose_levels(tokens, text)
+        info.populations = find_phrases(lex.populations, tokens, text)
+        info.contexts = find_phrases(lex.contexts, tokens, text)
 
     claims: list[Claim] = []
     consumed = 0
@@ -901,13 +904,16 @@ ITEM_STOPS = re.compile(r",|;|\(|:|\s-\s|\s(?:which|that|who|such as|because|esp
 BULLET = re.compile(r"(?:^|\s)-\s+")
 
 
-def list_frame(text: str, topic: str | None, lex: Lexicon | None = None
+def list_frame(text: str, topic: str | None, lex: Lexicon | None = None, joined: str | None = None
                ) -> tuple[ListFrame, list[tuple[int, int]], bool] | None:
     """A list introducer in a sentence: (frame, item spans after it in the same sentence, whether
-    the list goes on in the following list-item sentences), or None."""
+    the list goes on in the following list-item sentences), or None. ``joined``: the sentence's
+    ``joined_words`` if already computed."""
     lex = lex or load_lexicon()
+    if not lex.list_scan.any_in(text, joined):
+        return None
     lower = text.lower()
-    if len(lower) != len(text) or not lex.list_any.search(lower):
+    if len(lower) != len(text):
         return None
     for pattern, cls in lex.list_introducers:
         m = pattern.search(lower)

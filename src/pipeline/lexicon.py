@@ -180,10 +180,11 @@ class Lexicon:
     weak_scan: PhraseScanner
     outcome_scan: PhraseScanner
     subject_scan: PhraseScanner            # counts subject mentions over whole documents
+    condition_scan: PhraseScanner          # any population, context or dose-level phrase (pre-filter)
     subject_of: Mapping[str, str]          # normalized phrase -> canonical subject
     non_assertive: PhraseMatcher
     effect_classes: Mapping[str, Mapping[str, Any]]
-    list_any: re.Pattern                       # any list introducer (a cheap first test)
+    list_scan: PhraseScanner                   # the words before {Y} of every list introducer (a cheap first test)
     list_introducers: tuple[tuple[re.Pattern, str], ...]  # (pattern with an optional group "y", class), longest first
 
 
@@ -288,7 +289,7 @@ def load_lexicon() -> Lexicon:
     introducers = sorted(((phrase, cls) for cls, phrases in eff["list_introducers"].items() if not cls.startswith("_")
                           for phrase in phrases), key=lambda e: -len(e[0]))
     return Lexicon(
-        list_any=re.compile("|".join(_introducer_pattern(p).replace("(?P<y>", "(?:") for p, _ in introducers)),
+        list_scan=PhraseScanner(p.split("{Y}")[0].strip() or p.split("{Y}")[1].strip() for p, _ in introducers),
         list_introducers=tuple((re.compile(_introducer_pattern(p)), cls) for p, cls in introducers),
         raw=_freeze(files),
         version=digest.hexdigest()[:12],
@@ -326,6 +327,8 @@ def load_lexicon() -> Lexicon:
         weak_scan=PhraseScanner([p for p, (kind, _) in cue_entries if kind in ("verb", "noun", "help", "postfix", "postverb")]),
         outcome_scan=PhraseScanner([p for p, _ in outcome_entries]),
         subject_scan=PhraseScanner([p for p, _ in subject_entries]),
+        condition_scan=PhraseScanner([p for key in ("populations", "contexts", "dose_levels")
+                                      for ps in cond[key].values() for p in ps]),
         subject_of=MappingProxyType({" ".join(phrase_tokens(p)): c for p, c in reversed(subject_entries)}),
         non_assertive=PhraseMatcher((p, True) for p in eff["non_assertive"]),
         open_object=frozenset(f for v in eff["open_object_verbs"] for f in inflections(v, eff["irregular"])),

@@ -19,7 +19,7 @@ from pipeline.extract import (claim_key, extract_sentence, extractor_version, fi
                               list_item_claims, stable_id)
 from pipeline.ingest import RawDoc, Reject
 from pipeline.langid import detect_language
-from pipeline.lexicon import load_lexicon
+from pipeline.lexicon import joined_words, load_lexicon
 from pipeline.normalize import fold_for_hash, normalize, raw_span
 from pipeline.segment import segment
 
@@ -101,7 +101,8 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
             continue  # a heading or a question is not a claim
         # a list introducer ("Risk factors for X include:") makes its items claims about X
         listed: list = []
-        hit = list_frame(sent, title, lex)
+        joined = joined_words(sent)
+        hit = list_frame(sent, title, lex, joined)
         if hit is not None:
             new_frame, spans, goes_on = hit
             listed = list_item_claims(sent, spans, new_frame, lex)
@@ -110,7 +111,7 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
             listed = list_item_claims(sent, [(0, len(sent))], frame, lex)
         else:
             frame = None
-        found = [] if (seg.is_list_item and _title_like(sent)) else extract_sentence(sent, main_subject, lex)
+        found = [] if (seg.is_list_item and _title_like(sent)) else extract_sentence(sent, main_subject, lex, joined)
         keys = {(c.subject_norm, c.outcome_norm, c.direction, c.polarity) for c in found}
         found += [c for c in listed if (c.subject_norm, c.outcome_norm, c.direction, c.polarity) not in keys]
         for c in found:
