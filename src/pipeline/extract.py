@@ -302,9 +302,53 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
                 and phrase_words[-1] not in PLACEHOLDER_SUBJECTS:
             written = info.text[toks[start].start:toks[end - 1].end]
             return written, open_subject_norm(phrase_words)
+    # a longer noun phrase: PPs, a parenthesis, after an adverbial and a comma, or before a
+    # relative pronoun ("Damage to the bone marrow results in", "A shortage of platelets
+    # (thrombocytopenia) can cause", "Less often, bacteria can cause", "viruses that cause colds")
+    np = _np_subject(info, lo, end, lex)
+    if np is not None:
+        return np
     # an experiencer sentence ("users report experiencing insomnia") is about the document's subject
     if doc_subject and any(w in lex.experiencers for w in words[lo:cue]):
         return "", doc_subject
+    return None
+
+
+RELATIVE_PRONOUNS = frozenset({"that", "which", "who"})
+NP_INNER = frozenset({"of", "to", "with", "in", "from", "on", "for", "and", "or", ",", "(", ")", "-"})
+
+
+def _np_subject(info: _SentenceInfo, lo: int, end: int, lex: Lexicon):
+    """(as written, canonical) of a noun phrase ending at ``end`` that starts at the clause start
+    ``lo`` or right after a comma, checked with the tagger (no finite verb inside, a noun head).
+    A relative pronoun right before ``end`` ("viruses that cause") moves the end before it."""
+    words, toks = info.words, info.tokens
+    if end - 1 >= lo and words[end - 1] in RELATIVE_PRONOUNS:
+        end -= 1
+    if end <= lo or end - lo > 14:
+        return None
+    starts = [lo] + [k + 1 for k in range(lo, end - 1) if words[k] == ","]
+    head = end - 1
+    if words[head] == ")":  # "A shortage of platelets (thrombocytopenia)"
+        while head > lo and words[head] != "(":
+            head -= 1
+        head -= 1
+    if head < lo or info.tag_at(head) not in NOUN_HEAD_TAGS:
+        return None
+    for start in starts:
+        span = range(start, end)
+        if start >= end or words[start] in PEOPLE_OR_PRONOUNS or words[start] in lex.experiencers \
+                or words[start] in SUBORDINATORS or words[start] in NP_INNER:
+            continue
+        if any(words[k] in RELATIVE_PRONOUNS or words[k] in SUBORDINATORS
+               or info.tag_at(k) in CLAUSE_VERB_TAGS or info.tag_at(k).startswith("RB")
+               or (not words[k].isalnum() and words[k] not in NP_INNER and "-" not in words[k]) for k in span):
+            continue  # a clause or an adverbial ("Less often,"), not a noun phrase
+        content = [w for w in words[start:end] if w.isalnum() and w not in ("the", "a", "an", "of")]
+        if not content or len(content) > 8 or content[-1] in GENERIC_HEADS or content[-1] in PLACEHOLDER_SUBJECTS \
+                or set(content) & lex.experiencers:
+            return None  # "A few people notice ...": an experiencer, handled by the caller
+        return info.text[toks[start].start:toks[end - 1].end], open_subject_norm(content)
     return None
 
 
@@ -868,10 +912,12 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
 def _split_subject(c: Claim, lex: Lexicon) -> list[Claim]:
     """One claim per conjunct of a coordinated open-class subject ("Having hepatitis or cirrhosis
     can increase the risk" -> hepatitis, cirrhosis). Lexicon subjects are single terms already."""
-    if not c.subject or c.subject_norm in lex.main_subject_candidates or not re.search(r"\s(?:and|or)\s", c.subject):
+    if not c.subject or c.subject_norm in lex.main_subject_candidates or not re.search(r"\s(?:and|or)\s|,", c.subject):
         return [c]
     parts, pos = [], 0
-    for piece in re.split(r"\s+(?:and|or)\s+", c.subject):
+    if "(" in c.subject:
+        return [c]
+    for piece in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", c.subject):
         content = [w for w in words_of(piece) if w not in ("the", "a", "an", "both", "either")]
         if not content:
             return [c]
