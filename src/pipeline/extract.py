@@ -61,7 +61,8 @@ GENERIC_HEADS = frozenset({"risk", "risks", "chance", "chances", "likelihood", "
 
 # Heads of placeholder subjects: "Different factors increase the risk", "The main goals of treatment".
 PLACEHOLDER_SUBJECTS = frozenset({"factors", "factor", "things", "thing", "goals", "goal", "causes", "cause", "half",
-                                  "percent", "ways", "steps", "kinds", "types", "options", "reasons", "others"})
+                                  "percent", "ways", "steps", "kinds", "types", "options", "reasons", "others",
+                                  "anything", "something", "everything", "known", "unknown", "unclear"})
 # Words before an -ed/-ing cue that make it an adjective or a noun, not a verb with a subject:
 # "increased fragility", "and reduced enzyme activity", "include elevating the legs".
 ATTRIBUTIVE_BEFORE = frozenset({"a", "an", "the", "this", "these", "that", "its", "their", "your", "his", "her", "and",
@@ -338,7 +339,7 @@ def _np_subject(info: _SentenceInfo, lo: int, end: int, lex: Lexicon):
     for start in starts:
         span = range(start, end)
         if start >= end or words[start] in PEOPLE_OR_PRONOUNS or words[start] in lex.experiencers \
-                or words[start] in SUBORDINATORS or words[start] in NP_INNER:
+                or words[start] in SUBORDINATORS or words[start] in NP_INNER or info.tag_at(start) == "IN":
             continue
         if any(words[k] in RELATIVE_PRONOUNS or words[k] in SUBORDINATORS
                or info.tag_at(k) in CLAUSE_VERB_TAGS or info.tag_at(k).startswith("RB")
@@ -896,7 +897,7 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
     claims.extend(_numeric_claims(info, quantity_hits, lex, doc_subject))
     out, seen = [], set()
     for c in [part for c in claims if c is not None for part in _split_subject(c, lex)]:
-        if _self_referential(c):
+        if _self_referential(c) or _demographic(c, lex):
             continue
         key = (c.subject_norm, c.outcome_norm, c.direction, c.polarity, c.predicate == "has_property" and c.value_unit is not None)
         if key in seen:
@@ -925,6 +926,12 @@ def _split_subject(c: Claim, lex: Lexicon) -> list[Claim]:
         canon = term[1] if term and term[0] == len(content) else open_subject_norm(content)
         parts.append(replace(c, subject=piece, subject_norm=canon))
     return parts
+
+
+def _demographic(c: Claim, lex: Lexicon) -> bool:
+    """"Men have a greater risk", "Being white": a group of people is not a cause."""
+    norm = c.subject_norm.removeprefix("being_")
+    return norm in lex.demographic or norm.split("_")[0] in ("not", "no")
 
 
 def _self_referential(c: Claim) -> bool:
@@ -1040,7 +1047,7 @@ def list_item_claims(text: str, spans: list[tuple[int, int]], frame: ListFrame, 
             c = Claim(subject=part, subject_norm=canon, effect=text[s_:e_], predicate=pred, outcome=frame.outcome,
                       outcome_norm=frame.outcome_norm, direction=d, modality=frame.modality,
                       attribution=frame.attribution, start=s_, end=e_)
-            if not _self_referential(c):
+            if not _self_referential(c) and not _demographic(c, lex):
                 out.append(c)
     return out
 

@@ -152,6 +152,7 @@ class Lexicon:
     outcome_info: Mapping[str, Mapping[str, Any]]
     subjects: PhraseMatcher      # subject phrase -> canonical
     main_subject_candidates: frozenset[str]  # canonical subjects that can be a document's main subject
+    demographic: frozenset[str]  # open-class subjects that name a group of people, never a cause
     anaphor_nouns: frozenset[str]
     anaphor_pronouns: frozenset[str]
     anaphor_determiners: frozenset[str]
@@ -199,7 +200,7 @@ ALLOWED_KEYS = {
     "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers"},
     "conditions.json": {"source", "mass_units", "other_units", "time_units", "dose_levels", "dose_nouns",
                         "bound_words", "per", "populations", "contexts", "disjoint", "quantities", "quantity_units"},
-    "subjects.json": {"source", "subjects", "intervention_subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
+    "subjects.json": {"source", "subjects", "intervention_subjects", "demographic_subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
 }
 OUTCOME_KEYS = {"terms", "inverse", "improve", "adverse"}
 
@@ -298,6 +299,7 @@ def load_lexicon() -> Lexicon:
         outcome_info=_freeze(out["outcomes"]),
         subjects=PhraseMatcher(subject_entries + intervention_entries),
         main_subject_candidates=frozenset(subj["subjects"]),
+        demographic=frozenset("_".join(phrase_tokens(p)) for p in subj["demographic_subjects"]),
         anaphor_nouns=frozenset(subj["anaphor_nouns"]),
         anaphor_pronouns=frozenset(subj["anaphor_pronouns"]),
         anaphor_determiners=frozenset(subj["anaphor_determiners"]),
