@@ -80,6 +80,8 @@ SECTION_LABELS = frozenset({"results", "result", "conclusions", "conclusion", "b
                             "objective", "objectives", "design", "findings", "interpretation", "purpose", "aims"})
 SUBJECT_LIGHT_HEADS = frozenset({"treatment", "treatments", "therapy", "therapies", "supplementation", "use",
                                  "intake", "administration", "exposure", "consumption", "supplements", "supplement"})
+SUBJECT_LIGHT_MODIFIERS = frozenset({"having", "being", "getting", "oral", "topical", "intravenous", "inhaled", "daily",
+                                     "regular", "dietary", "supplemental", "high-dose", "low-dose"})
 MEASURE_WORDS = frozenset({"rate", "rates", "incidence", "level", "levels", "risk", "risks", "number", "numbers",
                            "frequency", "amount", "amounts", "severity", "prevalence", "concentration",
                            "concentrations", "occurrence", "odds", "chance", "likelihood", "development",
@@ -92,8 +94,8 @@ def _singular(w: str) -> str:
 
 def open_subject_norm(words: list[str]) -> str:
     kept = [w for w in words if w not in SECTION_LABELS]
-    while len(kept) > 1 and kept[0] in ("having", "being", "getting"):
-        kept.pop(0)  # "Having hepatitis C" is about hepatitis C
+    while len(kept) > 1 and kept[0] in SUBJECT_LIGHT_MODIFIERS:
+        kept.pop(0)  # "Having hepatitis C" is about hepatitis C; "oral L-arginine" about L-arginine
     while len(kept) > 1 and kept[-1] in SUBJECT_LIGHT_HEADS:
         kept.pop()
     return "_".join(kept or words)
@@ -287,7 +289,7 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
                        or words[j] in ("to", "not", "also", "has", "have", "is", "are", "been", "the", "ability")):
         j -= 1
     end = j + 1
-    while j >= lo and words[j].isalpha() and words[j] not in NP_STOP and words[j] not in PEOPLE_OR_PRONOUNS \
+    while j >= lo and (words[j].isalpha() or _hyphenated(words[j])) and words[j] not in NP_STOP and words[j] not in PEOPLE_OR_PRONOUNS \
             and not lex.cues.match_at(words, j) and words[j] not in lex.experiencers and end - j <= 6:
         j -= 1
     start = j + 1
@@ -313,6 +315,10 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
     if doc_subject and any(w in lex.experiencers for w in words[lo:cue]):
         return "", doc_subject
     return None
+
+
+def _hyphenated(w: str) -> bool:
+    return "-" in w and any(ch.isalpha() for ch in w)
 
 
 RELATIVE_PRONOUNS = frozenset({"that", "which", "who"})
@@ -345,7 +351,7 @@ def _np_subject(info: _SentenceInfo, lo: int, end: int, lex: Lexicon):
                or info.tag_at(k) in CLAUSE_VERB_TAGS or info.tag_at(k).startswith("RB")
                or (not words[k].isalnum() and words[k] not in NP_INNER and "-" not in words[k]) for k in span):
             continue  # a clause or an adverbial ("Less often,"), not a noun phrase
-        content = [w for w in words[start:end] if w.isalnum() and w not in ("the", "a", "an", "of")]
+        content = [w for w in words[start:end] if (w.isalnum() or _hyphenated(w)) and w not in ("the", "a", "an", "of")]
         if not content or len(content) > 8 or content[-1] in GENERIC_HEADS or content[-1] in PLACEHOLDER_SUBJECTS \
                 or set(content) & lex.experiencers:
             return None  # "A few people notice ...": an experiencer, handled by the caller
@@ -657,8 +663,11 @@ def _attach_conditions(claim: Claim, info: _SentenceInfo) -> Claim:
 # ----------------------------------------------------------------- main entry
 def _direction(cls: str, canon: str, sign: int, lex: Lexicon) -> tuple[str, int]:
     """(predicate, direction on the canonical outcome) for an effect class and outcome."""
-    info = lex.outcome_info.get(canon, {})
-    improve = int(info.get("improve", -1))
+    info = lex.outcome_info.get(canon)
+    if info is not None:
+        improve = int(info.get("improve", -1))
+    else:  # an open-class outcome: a problem unless its head names something good ("blood flow")
+        improve = 1 if canon.rsplit("_", 1)[-1] in lex.positive_heads else -1
     if cls in ("improve", "treat"):
         # treating or helping X always means making X better ("a solution to a restful night")
         d = improve

@@ -150,6 +150,7 @@ class Lexicon:
     cues: PhraseMatcher          # effect cues -> (kind, payload)
     outcomes: PhraseMatcher      # outcome phrase -> (canonical, sign)
     outcome_info: Mapping[str, Mapping[str, Any]]
+    positive_heads: frozenset[str]  # open-class outcomes with these heads are good things (improve = +1)
     subjects: PhraseMatcher      # subject phrase -> canonical
     main_subject_candidates: frozenset[str]  # canonical subjects that can be a document's main subject
     demographic: frozenset[str]  # open-class subjects that name a group of people, never a cause
@@ -196,7 +197,7 @@ ALLOWED_KEYS = {
                      "transparent", "object_skip", "properties", "property_heads", "copulas", "safe",
                      "examples", "counter_examples", "open_object_verbs", "help_words", "comparatives",
                      "non_assertive"},
-    "outcomes.json": {"source", "outcomes", "note_adverse"},
+    "outcomes.json": {"source", "outcomes", "positive_heads", "note_adverse"},
     "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers"},
     "conditions.json": {"source", "mass_units", "other_units", "time_units", "dose_levels", "dose_nouns",
                         "bound_words", "per", "populations", "contexts", "disjoint", "quantities", "quantity_units"},
@@ -297,6 +298,7 @@ def load_lexicon() -> Lexicon:
         cues=PhraseMatcher(cue_entries),
         outcomes=PhraseMatcher(outcome_entries),
         outcome_info=_freeze(out["outcomes"]),
+        positive_heads=frozenset(out["positive_heads"]),
         subjects=PhraseMatcher(subject_entries + intervention_entries),
         main_subject_candidates=frozenset(subj["subjects"]),
         demographic=frozenset("_".join(phrase_tokens(p)) for p in subj["demographic_subjects"]),
