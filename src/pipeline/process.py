@@ -85,6 +85,7 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
 
     sentences, claims = [], []
     frame = None  # the open list introducer, if any
+    memo: dict[str, list] = {}
     for idx, (seg, sent, rep) in enumerate(zip(segments, sent_texts, repeats)):
         sentence_id = f"{doc_id}:{idx:05d}"
         r_start, r_end = raw_span(offsets, seg.start, seg.end)
@@ -111,7 +112,12 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
             listed = list_item_claims(sent, [(0, len(sent))], frame, lex)
         else:
             frame = None
-        found = [] if (seg.is_list_item and _title_like(sent)) else extract_sentence(sent, main_subject, lex, joined)
+        if seg.is_list_item and _title_like(sent):
+            found = []
+        else:  # pages restate sentences ("Key Points"): extract each distinct sentence once
+            if sent not in memo:
+                memo[sent] = extract_sentence(sent, main_subject, lex, joined)
+            found = list(memo[sent])
         keys = {(c.subject_norm, c.outcome_norm, c.direction, c.polarity) for c in found}
         found += [c for c in listed if (c.subject_norm, c.outcome_norm, c.direction, c.polarity) not in keys]
         for c in found:
