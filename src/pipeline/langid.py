@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
@@ -37,6 +36,8 @@ FULL_COVERAGE_SHARE = 0.25
 
 _WORD_RE = re.compile(r"[^\W\d_]+")  # runs of letters; apostrophes split ("l'eau" -> l, eau)
 _ASCII_WORD_RE = re.compile(r"[a-z]+")  # the same on lower-cased ASCII text
+# ... computed 2-3x faster (as bytes) by turning every other byte into a space and splitting
+_ASCII_LETTERS_ONLY = bytes.maketrans(bytes(range(256)), bytes(c if 0x61 <= c <= 0x7A else 0x20 for c in range(256)))
 _URL_RE = re.compile(r"\S*://\S*|www\.\S*|\S+@\S+")  # URLs and e-mail addresses
 
 # Text mostly written in a script other than Latin or Cyrillic (which the
@@ -82,6 +83,9 @@ def _load_profiles() -> _Profiles:
 
 _PROFILES = _load_profiles()
 SUPPORTED_LANGUAGES: tuple[str, ...] = _PROFILES.codes
+# The index for ASCII tokens, which are bytes (no other word can be an ASCII token); only
+# its bound ``get`` is kept (a mappingproxy lookup costs twice as much).
+_ascii_index_get = {w.encode("ascii"): ix for w, ix in _PROFILES.index.items() if w.isascii()}.get
 
 
 def detect_language(text: str) -> tuple[str, float]:
@@ -104,8 +108,9 @@ def detect_language(text: str) -> tuple[str, float]:
     prefix = text[:PREFIX_CHARS].lower()
     if "://" in prefix or "www." in prefix or "@" in prefix:
         prefix = _URL_RE.sub(" ", prefix)  # "https://e.com/a/d" would count as the words a, d
-    if prefix.isascii():  # the common case; [a-z]+ is 3x faster than the Unicode class
-        tokens = _ASCII_WORD_RE.findall(prefix)
+    if prefix.isascii():  # the common case: the tokens of _ASCII_WORD_RE, as bytes
+        tokens = prefix.encode("ascii").translate(_ASCII_LETTERS_ONLY).split()
+        get = _ascii_index_get
     else:
         prefix = unicodedata.normalize("NFC", prefix)
         tokens = _WORD_RE.findall(prefix)
@@ -113,14 +118,16 @@ def detect_language(text: str) -> tuple[str, float]:
         n_other = len(_OTHER_LETTER_RE.findall(prefix))
         if n_letters and n_other * 2 > n_letters:
             return _detect_by_script(prefix, n_letters)
+        get = _PROFILES.index.get
     n_tokens = len(tokens)
     if n_tokens < MIN_TOKENS:
         return UNDETERMINED, 0.0
     hits = [0] * len(_PROFILES.codes)
-    index = _PROFILES.index
-    for word, count in Counter(tokens).items():
-        for lang in index.get(word, ()):
-            hits[lang] += count
+    for word in tokens:
+        langs = get(word)
+        if langs is not None:
+            for lang in langs:
+                hits[lang] += 1
     # highest hits first; on a tie the language listed first in the data file
     ranked = sorted(range(len(hits)), key=lambda i: (-hits[i], i))
     best, second = hits[ranked[0]], hits[ranked[1]]

@@ -29,8 +29,17 @@ Measured by benchmarks/segment_accuracy.py on tests/gold/segmentation.jsonl.
 
 Speed: Punkt re-tokenizes a small context around every ``.``, ``?`` and ``!``.
 ``_FastPunkt`` answers the commonest contexts ("word. Next", "word? Next",
-"(word). Next") without building Punkt tokens and falls back to Punkt for every
-other one; tests check that its spans equal plain Punkt's.
+"(word). Next") without building Punkt tokens, falls back to Punkt for every
+other one (remembering its answers), and replaces nltk's ``span_tokenize``
+machinery (a regex wrapper with a per-call timeout, a Python loop per character,
+a realignment regex per sentence) with one function over the stdlib ``re``;
+tests check that its spans equal plain Punkt's.
+
+Long lines: Punkt reads a line in windows of at most ``PUNKT_WINDOW`` characters
+cut at spaces (``_span_tokenize``), which gives the same sentences as one call
+and keeps the cost of a line bounded: nltk ends a regex that runs for more than
+5 s of wall clock with a TimeoutError, so a 1 MB line of "a. a. a. ..." used to
+come out whole or fail depending on the machine's load.
 """
 
 from __future__ import annotations
@@ -156,8 +165,27 @@ class _HealthPunkt(PunktSentenceTokenizer):
             aug_tok.abbr = True
 
 
+# nltk's Punkt (3.10) candidate and realignment patterns (PunktLanguageVars.period_context_re,
+# re_boundary_realignment) for the stdlib re: nltk compiles them with the `regex` module, whose
+# \s is Unicode White_Space, which (unlike str.isspace and re's \s) leaves out U+001C..U+001F.
+_PERIOD_CONTEXT = re.compile(
+    r"[.?!](?=(?P<after_tok>[)\";}\]*:@'({\[\u2018\u2019\u201c\u201d\xab\xbb?!]"
+    r"|[^\S\x1c-\x1f]+(?P<next_tok>[\S\x1c-\x1f]+)))"
+)
+# re_boundary_realignment is "[closers]+?(?:\\s+|(?=--)|$)": since a closer is none of
+# whitespace, "-" and "\\n", it matches a whole run of closers followed by whitespace
+# (taken too), "--" or the end, which _realigned checks without backtracking.
+_REALIGN_CLOSERS = frozenset("\"')]}\u2018\u2019\u201c\u201d\xab\xbb")
+_CLOSER_RUN = re.compile(r"[\"')\]}\u2018\u2019\u201c\u201d\xab\xbb]+")
+_PUNKT_SPACE_RUN = re.compile(r"[^\S\x1c-\x1f]+")
+_PUNKT_WHITESPACE = " \t\n\r\x0b\x0c"  # string.whitespace: where Punkt looks for the word before a candidate
+_DECISION_CACHE_SIZE = 4096  # contexts of at most _DECISION_CACHE_MAX_CHARS
+_DECISION_CACHE_MAX_CHARS = 100
+
+
 class _FastPunkt(_HealthPunkt):
-    """_HealthPunkt with a shortcut for the commonest candidate contexts; same output.
+    """_HealthPunkt with a shortcut for the commonest candidate contexts and a leaner
+    ``span_tokenize``; same output.
 
     ``text_contains_sentbreak`` receives "<previous word><. ? !><what follows>".
     Punkt tokenizes it and says True when a token marked as a sentence break is
@@ -169,13 +197,22 @@ class _FastPunkt(_HealthPunkt):
     * "word. Next", "word. - next", "word.)" with an alphabetic word of two or more
       letters that is not an abbreviation (initials, dotted acronyms and numbers
       have rules of their own) and does not start a learned collocation.
-    Every other context goes to Punkt. tests/unit/test_segment.py checks that both
-    answer alike on generated contexts and give the same segments on the gold set.
+    Every other context goes to Punkt, and its answer (a pure function of the
+    context) is remembered for the next same context ("a. a. a. ...").
+
+    ``span_tokenize`` is nltk's (``_match_potential_end_contexts``, ``_slices_from_text``
+    and ``_realign_boundaries`` of nltk 3.10) in one function over the stdlib ``re``,
+    without the per-call timeout of nltk's regex wrapper, a Python loop per character
+    to find the word before a candidate, or the realignment pattern on sentences that
+    do not start with a closing bracket or quote; a text without ". ? !" is one span.
+    tests/unit/test_segment.py checks both shortcuts against plain Punkt on generated
+    contexts and texts and on the gold set.
     """
 
     def __init__(self, params: PunktParameters):
         super().__init__(params)
         self._collocation_heads = frozenset(first for first, _ in params.collocations)
+        self._decisions: dict[str, bool] = {}
 
     def text_contains_sentbreak(self, text: str) -> bool:
         m = _PLAIN_WORD_PERIOD.fullmatch(text)
@@ -192,7 +229,83 @@ class _FastPunkt(_HealthPunkt):
             return True
         elif "." not in self._collocation_heads and _CLOSER_PERIOD.search(text) is not None:
             return True
-        return super().text_contains_sentbreak(text)
+        if len(text) > _DECISION_CACHE_MAX_CHARS:
+            return super().text_contains_sentbreak(text)
+        decision = self._decisions.get(text)
+        if decision is None:
+            decision = super().text_contains_sentbreak(text)
+            if len(self._decisions) >= _DECISION_CACHE_SIZE:
+                self._decisions.clear()
+            self._decisions[text] = decision
+        return decision
+
+    def span_tokenize(self, text: str, realign_boundaries: bool = True):
+        if not realign_boundaries:
+            return super().span_tokenize(text, realign_boundaries)
+        return iter(self._realigned(text, self._raw_spans(text)))
+
+    def _raw_spans(self, text: str) -> list[tuple[int, int]]:
+        """nltk's _slices_from_text (with _match_potential_end_contexts), as (start, end)."""
+        if "." not in text and "?" not in text and "!" not in text:
+            return [(0, len(text.rstrip()))]
+        # The word before a candidate starts after the last whitespace since the previous
+        # candidate's word (a whitespace right where that word ends does not count), else
+        # where that word starts; a candidate whose word reaches back over the previous
+        # candidate's is dropped in favour of the later one ("!!!").
+        only_spaces = not any(c in text for c in _PUNKT_WHITESPACE[1:])
+        rfind = text.rfind
+        decide = self.text_contains_sentbreak
+        slices: list[tuple[int, int]] = []
+        last_break = 0
+        previous = None
+        word_start = word_stop = 0
+        for m in _PERIOD_CONTEXT.finditer(text):
+            m_start = m.start()
+            if only_spaces:
+                r = rfind(" ", word_stop, m_start)
+            else:
+                r = max(rfind(c, word_stop, m_start) for c in _PUNKT_WHITESPACE)
+            start = r + 1 if r > word_stop else word_start
+            if previous is not None and word_stop <= start:
+                if decide(text[word_start:word_stop] + previous.group() + previous.group("after_tok")):
+                    slices.append((last_break, previous.end()))
+                    last_break = previous.start("next_tok") if previous.group("next_tok") else previous.end()
+            previous, word_start, word_stop = m, start, m_start
+        if previous is not None:
+            if decide(text[word_start:word_stop] + previous.group() + previous.group("after_tok")):
+                slices.append((last_break, previous.end()))
+                last_break = previous.start("next_tok") if previous.group("next_tok") else previous.end()
+        slices.append((last_break, len(text.rstrip())))
+        return slices
+
+    @staticmethod
+    def _realigned(text: str, slices: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """nltk's _realign_boundaries: closing brackets and quotes (and the whitespace after
+        them) at the start of a sentence move to the sentence before; empty ones go."""
+        spans: list[tuple[int, int]] = []
+        realign = 0
+        last = len(slices) - 1
+        for i, (start, stop) in enumerate(slices):
+            start += realign
+            if i < last:
+                start2, stop2 = slices[i + 1]
+                if start2 < stop2 and text[start2] in _REALIGN_CLOSERS:
+                    closers_end = _CLOSER_RUN.match(text, start2, stop2).end()
+                    spaces = _PUNKT_SPACE_RUN.match(text, closers_end, stop2)
+                    if spaces is not None:
+                        match_end = spaces.end()
+                    elif closers_end == stop2 or text.startswith("--", closers_end, stop2):
+                        match_end = closers_end
+                    else:
+                        match_end = -1
+                    if match_end >= 0:
+                        spans.append((start, closers_end))
+                        realign = match_end - start2
+                        continue
+                realign = 0
+            if start < stop:
+                spans.append((start, stop))
+        return spans
 
 
 def build_tokenizer(
@@ -356,6 +469,113 @@ def _emit(
     return is_list_item
 
 
+# Punkt reads a line in windows of at most about this many characters: its cost per
+# candidate can be high ("a. a. a. ..." takes the slow path at every period), and nltk
+# stops a regular expression that runs for more than 5 s of wall clock with a
+# TimeoutError, so without windows whether a long line survives depends on the load.
+PUNKT_WINDOW = 20_000
+
+
+def _window_cut(text: str, pos: int, window: int) -> tuple[int, int] | None:
+    """(w, e) for the window text[pos:e]: text[e] and text[w] are spaces, pos < w < e - 1,
+    text[e - 1] and text[w + 1] are not whitespace; e as late as possible up to pos + window,
+    w as late as possible before e - 1. None if the window has no such spaces."""
+    lo = pos + 1
+    e = text.rfind(" ", lo, pos + window + 1)
+    while e > lo and text[e - 1].isspace():
+        e = text.rfind(" ", lo, e - 1)
+    if e <= lo:
+        return None
+    w = text.rfind(" ", lo, e - 1)
+    while w > pos and text[w + 1].isspace():
+        w = text.rfind(" ", lo, w)
+    if w <= pos:
+        return None
+    return w, e
+
+
+def _restart_before(text: str, pos: int, limit: int) -> int:
+    """The last r in (pos, limit] with a space at r - 1 and no whitespace at r; else pos."""
+    r = text.rfind(" ", pos, limit) + 1
+    while r > pos + 1 and text[r].isspace():
+        r = text.rfind(" ", pos, r - 1) + 1
+    return r if r > pos + 1 or (r == pos + 1 and not text[r].isspace()) else pos
+
+
+def _punkt_steps(tokenizer):
+    """(raw slices, realignment) of a Punkt tokenizer, both on (start, end) pairs."""
+    if isinstance(tokenizer, _FastPunkt):
+        return tokenizer._raw_spans, tokenizer._realigned
+
+    def raw(text):
+        return [(s.start, s.stop) for s in tokenizer._slices_from_text(text)]
+
+    def realigned(text, slices):
+        return [(s.start, s.stop) for s in tokenizer._realign_boundaries(text, (slice(a, b) for a, b in slices))]
+
+    return raw, realigned
+
+
+def _span_tokenize(tokenizer, text: str) -> list[tuple[int, int]]:
+    """``tokenizer.span_tokenize(text)``, with Punkt's candidates read in windows of at
+    most PUNKT_WINDOW characters.
+
+    Punkt decides a candidate ". ? !" from the word before it and the token after it,
+    so in a window text[pos:e] cut at a space e its breaks are those of the whole text
+    up to the space w before the window's last token. Those are kept; the sentence
+    open at w + 1 is carried into the next window, which starts at w + 1 (nltk finds
+    the word before a candidate by the whitespace since the previous candidate's word;
+    both starting points see the same word because text[w] is a space and text[w + 1]
+    is not). The realignment of closing quotes and brackets then runs on the whole
+    text. A window without two such spaces is skipped up to the last space before the
+    next candidate; if it holds a candidate it is cut where it ends, the one place
+    where the result can differ from a single call (a 20,000-character stretch with at
+    most one space and a ". ? !" followed by punctuation or a space is no prose).
+    """
+    window = PUNKT_WINDOW
+    n = len(text)
+    if n <= window:
+        return list(tokenizer.span_tokenize(text))
+    raw_spans, realigned = _punkt_steps(tokenizer)
+    slices: list[tuple[int, int]] = []
+    pos = 0
+    open_start = None  # start of the sentence that is still open at pos
+    while n - pos > window:
+        cut = _window_cut(text, pos, window)
+        if cut is None:
+            # No two spaces in the window. Up to the next candidate nothing can end a
+            # sentence: read on from the last space before it (or to the end if none is left).
+            m = _PERIOD_CONTEXT.search(text, pos)
+            if m is None:
+                break
+            r = _restart_before(text, pos, m.start())
+            if r > pos:
+                if open_start is None:
+                    open_start = pos
+                pos = r
+                continue
+        end = pos + window if cut is None else cut[1]
+        got = [(pos + s, pos + e) for s, e in raw_spans(text[pos:end])]
+        if open_start is not None:
+            got[0] = (open_start, got[0][1])
+        if cut is None:
+            slices.extend(got)
+            open_start, pos = None, end
+            continue
+        w = cut[0]
+        kept = 0
+        while kept < len(got) and got[kept][1] <= w:
+            kept += 1
+        slices.extend(got[:kept])
+        open_start = got[kept][0] if kept < len(got) else None
+        pos = w + 1
+    got = [(pos + s, pos + e) for s, e in raw_spans(text[pos:])]
+    if open_start is not None:
+        got[0] = (open_start, got[0][1])
+    slices.extend(got)
+    return realigned(text, slices)
+
+
 def _segment_line(text: str, start: int, end: int, tokenizer, out: list[Segment]) -> None:
     line = text[start:end]
     body = line.strip()
@@ -383,7 +603,7 @@ def _segment_line(text: str, start: int, end: int, tokenizer, out: list[Segment]
     chunk_start = first
     for cut in (*_glued_cuts(body, first), len(body)):
         base = offset + chunk_start
-        spans.extend((base + s, base + e) for s, e in tokenizer.span_tokenize(body[chunk_start:cut]))
+        spans.extend((base + s, base + e) for s, e in _span_tokenize(tokenizer, body[chunk_start:cut]))
         chunk_start = cut
     if len(spans) > 1:
         _attach_citations(text, spans)

@@ -28,15 +28,6 @@ from tests.hostile.conftest import PIPELINE_DEADLINE
 # now ingest._doctype_span, linear; regression: test_doctype_flood_html_is_read_in_bounded_time)
 KNOWN_SLOW_PATTERNS: dict[str, str] = {}
 KNOWN_SLOW_TEXTS = {
-    "mojibake_runs": (
-        "bug: normalize._repair_mojibake maps offsets of a repaired line with difflib.SequenceMatcher "
-        "(autojunk=False), quadratic or worse in the line length: a 1 MB mis-decoded single line "
-        "(a JSONL article, a minified page) takes minutes (2,000 chars: ~1-8 s)"),
-    "dense_sentences": (
-        "bug: segment() on one long line of many sentence ends ('a. ' * 333k) raises nltk's ReDoS guard "
-        "TimeoutError (nltk.redos: 5 s of wall clock for Punkt's period_context_re over the line); in "
-        "process_batch the document becomes a processing_error reject, and whether it does depends on "
-        "CPU speed and load (the same input can give a document on one machine and a reject on another)"),
     "claim_run_on": (
         "bug: extract_sentence is quadratic in the sentence length: for every cue, _subject_before scans "
         "back over the whole sentence (Lexicon.match_at at each token) and _attribution runs find_all "

@@ -95,3 +95,58 @@ def test_output_whitespace_is_canonical(raw):
 def test_output_has_no_invisible_or_c0_control_characters(raw):
     text = normalize(raw)[0]
     assert not re.search("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x09\x0b-\x1f\x7f]", text), repr(text)
+
+
+def _pattern_pass(text: str) -> tuple[str, list[int]]:
+    """One pass of pipeline.normalize._PATTERN applied with finditer over the whole text: the
+    definition that _one_pass implements faster (it tries the pattern only where a match
+    can start)."""
+    from pipeline.normalize import _PATTERN, _fold_other
+
+    pieces, offsets, pos = [], [], 0
+    for m in _PATTERN.finditer(text):
+        start, end = m.span()
+        pieces.append(text[pos:start])
+        offsets.extend(range(pos, start))
+        kind = m.lastgroup
+        if kind == "nl":
+            rep = "\n" if m.group().count("\n") == 1 else "\n\n"
+        elif kind == "crlf":
+            rep = "\n"
+        elif kind == "em":
+            rep = " - "
+        elif kind in ("eol", "sol"):
+            rep = ""
+        elif kind == "ws":
+            rep = " "
+        else:
+            rep = _fold_other(m.group())
+        pieces.append(rep)
+        if kind == "other" and len(rep) == end - start:
+            offsets.extend(range(start, end))
+        else:
+            offsets.extend([start] * len(rep))
+        pos = end
+    pieces.append(text[pos:])
+    offsets.extend(range(pos, len(text)))
+    return "".join(pieces), offsets
+
+
+# Mostly whitespace, with characters that _one_pass either passes over ("é", "中", "ß") or must
+# look at (a combining mark after a letter, a composable pair, quotes, dashes, odd spaces).
+WHITESPACE_HEAVY = st.lists(st.sampled_from(
+    ["a", "b.", "<", " ", "  ", "\t", "\n", "\n\n", " \n ", "\x0b", "\r", "\u00e9", "\u4e2d", "\u00df", "\u0301",
+     "\u0338", "\u1100\u1161", "\u2019", "\u2014", "\u00a0", "\u2028", "\u200b", "\ufb01"]),
+    max_size=40).map("".join)
+
+
+@PROPS
+@given(st.one_of(RAW, WHITESPACE_HEAVY))
+def test_one_pass_equals_the_pattern_applied_everywhere(raw):
+    from pipeline.normalize import _CONTROL, _one_pass
+
+    text = _CONTROL.sub(" ", raw)  # as normalize() does before each pass
+    expected_text, expected_offsets = _pattern_pass(text)
+    new, offsets = _one_pass(text, previous=None)
+    assert new == expected_text
+    assert (list(range(len(new))) if offsets is None else list(offsets)) == expected_offsets

@@ -9,7 +9,10 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pipeline import langid
 from pipeline.langid import SUPPORTED_LANGUAGES, UNDETERMINED, detect_language
 
 # Short passages written for these tests: the same health statement in each language.
@@ -132,6 +135,14 @@ def test_fast_on_long_texts():
         detect_language(text)
     elapsed = time.perf_counter() - start
     assert 5 * n_bytes / elapsed > 20e6  # > 20 MB/s
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x7F), max_size=200).map(str.lower))
+def test_ascii_tokens_are_the_runs_of_the_word_pattern(prefix):
+    """The ASCII path splits bytes instead of running _ASCII_WORD_RE: the same tokens."""
+    tokens = prefix.encode("ascii").translate(langid._ASCII_LETTERS_ONLY).split()
+    assert [t.decode("ascii") for t in tokens] == langid._ASCII_WORD_RE.findall(prefix)
 
 
 def test_word_lists_are_well_formed():

@@ -248,3 +248,63 @@ def test_fold_for_hash_ignores_whitespace_layout():
 def test_fold_for_hash_keeps_words_and_punctuation():
     assert fold_for_hash("Kratom helps.") != fold_for_hash("Kratom helps sleep.")
     assert fold_for_hash("does not help") != fold_for_hash("does help")
+
+
+# ------------------------------------------------------------------ fast paths (same results)
+
+
+def sloppy_cp1252(text: str) -> str:
+    """UTF-8 bytes read as Windows-1252 (undefined bytes as Latin-1): classic mojibake."""
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in text.encode("utf-8"))
+
+
+def test_clean_ascii_text_is_returned_with_the_identity_map():
+    raw = "First line.\nSecond line.\n\nA new paragraph, with one space between words."
+    text, offsets, fixed = normalize(raw)
+    assert text == raw
+    assert list(offsets) == list(range(len(raw) + 1))
+    assert fixed is False
+
+
+def test_a_paragraph_break_maps_to_its_first_line_feed_when_the_line_changes():
+    text, offsets, _ = normalize("a \n\nb")
+    assert text == "a\n\nb"
+    assert list(offsets) == [0, 1, 1, 4, 5]
+
+
+def test_indented_ascii_text_is_normalized_like_any_other():
+    raw = "Key Points\n                    - Adult ALL is a cancer.    - Leukemia may\taffect cells.  \n  "
+    text, offsets, _ = normalize(raw)
+    assert text == "Key Points\n- Adult ALL is a cancer. - Leukemia may affect cells."
+    assert_words_map_back(raw)
+    space = text.index(" - Leukemia")  # a collapsed run of spaces comes from its first space
+    assert offsets[space] == raw.index("    - Leukemia")
+    assert offsets[space + 1] == raw.index("- Leukemia")
+
+
+def test_a_long_mis_decoded_line_is_repaired_and_maps_back():
+    raw = sloppy_cp1252("It\u2019s safe, it\u2019s cheap \u2014 caf\u00e9 owners say so. ") * 3000  # ~150k chars
+    text, _, fixed = normalize(raw)
+    assert fixed
+    assert text.startswith("It's safe, it's cheap - caf\u00e9 owners say so. It's")
+    assert "\u00e2" not in text and "\u00c3" not in text
+    assert_words_map_back(raw)
+
+
+@pytest.mark.parametrize("raw", [
+    sloppy_cp1252("It\u2019s the \u201cnatural\u201d sleep aid \u2014 but does chamomile work? Caf\u00e9 owners sell "
+                  "it; it doesn\u2019t cause grogginess. Take 1\u20133 cups (250\u00a0ml) at 40\u00b0C."),
+    "Plain words, then " + sloppy_cp1252("na\u00efve \u201cquotes\u201d \u2026 and \u00bd cup") + " and plain again.\n"
+    + sloppy_cp1252("Second line \u2019 with \u00e9\u00e8\u00ea accents \u00ae\u2122.") + "\nclean third line",
+])
+def test_linear_alignment_of_a_repaired_line_equals_sequence_matcher(raw, monkeypatch):
+    """Past the SequenceMatcher budget a repaired line is aligned by its ASCII stretches:
+    on ordinary lines the offsets are the same."""
+    from pipeline import normalize as module
+
+    exact = normalize(raw)
+    monkeypatch.setattr(module, "EXACT_ALIGNMENT_BUDGET", 0)
+    linear = normalize(raw)
+    assert exact[2] and linear[2]
+    assert linear[0] == exact[0]
+    assert list(linear[1]) == list(exact[1])

@@ -475,3 +475,94 @@ def test_spans_are_valid_and_the_fast_path_changes_nothing_on_tricky_text(text):
     segments = segment(text)
     assert_valid_spans(text, segments)
     assert segments == segment(text, tokenizer=PLAIN)
+
+
+# --------------------------------------------------------------------------- span_tokenize, long lines
+
+_SPAN_PIECES = st.sampled_from(
+    ["Kratom", "it", "A", "Ok.", "x.", "e.g.", "Dr.", "U.S.", "5.", ".", "..", "?", "!", "?!", "-", "--", ")", "(",
+     "]", "}", '"', "'", "\u2019", "\u201d", "\u00bb", ").", '."', ".)", ")--", " ", "  ", "\t", "\x0b", "\x1c",
+     "\x1f", "\u00a0", "\u2028", "\u3000", "\n", ":", ";", "*", "[1]"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SPAN_PIECES, max_size=40).map("".join))
+def test_fast_span_tokenize_equals_nltks(text):
+    """_FastPunkt.span_tokenize re-implements nltk's candidate search, slicing and realignment
+    (with the stdlib re, whose \\s also matches U+001C..U+001F): the same spans."""
+    assert list(FAST.span_tokenize(text)) == list(PLAIN.span_tokenize(text))
+
+
+def _segments_without_window_cuts(text, monkeypatch, window, tokenizer=None):
+    """segment() with Punkt windows of ``window`` characters; None if a window had to be cut
+    where it ends (no two spaces in it), where the result may differ by design."""
+    hard_cuts = []
+    real_cut = seg._window_cut
+
+    def spy(*args):
+        cut = real_cut(*args)
+        hard_cuts.append(cut is None)
+        return cut
+
+    monkeypatch.setattr(seg, "_window_cut", spy)
+    monkeypatch.setattr(seg, "PUNKT_WINDOW", window)
+    try:
+        result = segment(text, tokenizer=tokenizer)
+    finally:
+        monkeypatch.undo()
+    return None if any(hard_cuts) else result
+
+
+_LONG_LINES = st.lists(st.sampled_from(
+    ["Kratom", "is", "a", "herb", "e.g.", "U.S.", "Dr.", "mg.", "5", "No.", "(see", "below)", ".", "...", "?", "!",
+     '"', "'", "It", "The", "A.", "ok!!", ").", '."', ".)", ")--", "x.)", "etc.", "M.M.", "[1]", "  ", "\t", "\u00a0"]),
+    min_size=20, max_size=150).map(" ".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_LONG_LINES, st.integers(40, 90))
+def test_punkt_windows_change_nothing(monkeypatch, text, window):
+    """Long lines are read by Punkt in windows (segment.PUNKT_WINDOW, 20,000 characters); the
+    breaks kept from each window and the carried-over open sentence give Punkt's segments."""
+    expected_fast, expected_plain = segment(text), segment(text, tokenizer=PLAIN)
+    fast = _segments_without_window_cuts(text, monkeypatch, window)
+    if fast is not None:
+        assert fast == expected_fast
+    plain = _segments_without_window_cuts(text, monkeypatch, window, PLAIN)
+    if plain is not None:
+        assert plain == expected_plain
+
+
+@needs_medquad
+@pytest.mark.parametrize("window", [300, 2000])
+def test_punkt_windows_change_nothing_on_gold_passages(monkeypatch, window):
+    passages, _ = bench.load_gold(corpus=MEDQUAD)
+    for p in passages:
+        windowed = _segments_without_window_cuts(p.text, monkeypatch, window)
+        assert windowed is None or windowed == segment(p.text), p.name
+
+
+def test_a_long_line_of_dense_periods_is_one_segment_every_time():
+    """'a. a. a. ...' takes Punkt's slow path at every period; on one long line nltk's 5 s
+    regex timeout used to end the line (or not, depending on the load)."""
+    text = "a. " * 100_000  # the first "a." is a list marker
+    assert segment(text) == [Segment(3, len(text) - 1, False, True)]
+
+
+def test_candidate_pattern_is_nltks():
+    """_PERIOD_CONTEXT is PunktLanguageVars.period_context_re for the stdlib re (nltk compiles
+    it with the `regex` module, whose \\s differs from re's on U+001C..U+001F): the same
+    matches next to every character of the first 8,500 code points and the Unicode spaces."""
+    from nltk.tokenize.punkt import PunktLanguageVars
+
+    lang_vars = PunktLanguageVars()
+    assert tuple(lang_vars.sent_end_chars) == (".", "?", "!")
+    theirs = lang_vars.period_context_re()
+    chars = [chr(c) for c in range(0x2100)] + list("\u2028\u2029\u202f\u205f\u3000\ufeff\u1680\u180e")
+    probes = "".join(f"{end}{ch}x {end}{ch}{ch}x {end} {ch} " for ch in chars for end in ".?!")
+
+    def found(pattern):
+        return [(m.span(), m.group("after_tok"), m.span("next_tok")) for m in pattern.finditer(probes)]
+
+    assert found(seg._PERIOD_CONTEXT) == found(theirs)
