@@ -29,6 +29,7 @@ from pipeline.lexicon import Lexicon, Token, joined_words, load_lexicon, tokeniz
 from pipeline.tagger import tag
 
 EXTRACTOR_NAME = "lexrules"
+LOOKBACK = 60  # tokens a cue looks back for its subject and attribution (bounds run-on sentences)
 CLAUSE_PUNCT = frozenset({";", ":", "?", "!", "(", ")", "\""})
 NP_STOP = frozenset({
     "in", "at", "during", "for", "when", "by", "with", "without", "through", "from", "while", "among",
@@ -149,6 +150,31 @@ class _SentenceInfo:
     populations: list[Mention] = field(default_factory=list)
     contexts: list[Mention] = field(default_factory=list)
     tags: list[str] | None = None  # Penn tags, computed on first use (most sentences never need them)
+    _clause_spans: dict | None = None
+    _subject_terms: list | None = None
+
+    def clause_start(self, i: int) -> int:
+        """First token of token i's clause, at most LOOKBACK tokens back (a run-on "sentence"
+        of thousands of tokens must not make every cue scan all of it)."""
+        lo, clause, stop = i, self.clause_of[i], max(0, i - LOOKBACK)
+        while lo > stop and self.clause_of[lo - 1] == clause:
+            lo -= 1
+        return lo
+
+    def clause_span(self, i: int) -> tuple[int, int]:
+        """(first, last) token of token i's clause (computed once per clause)."""
+        if self._clause_spans is None:
+            spans: dict[int, list[int]] = {}
+            for k, c in enumerate(self.clause_of):
+                spans.setdefault(c, [k, k])[1] = k
+            self._clause_spans = spans
+        first, last = self._clause_spans[self.clause_of[i]]
+        return first, last
+
+    def subject_terms(self, lex: Lexicon) -> list:
+        if self._subject_terms is None:
+            self._subject_terms = lex.subjects.find_all(self.words)
+        return self._subject_terms
 
     def tag_at(self, i: int) -> str:
         if self.tags is None:
@@ -221,10 +247,7 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
         main = _first_subject(info, cue, lex, doc_subject)
         if main is not None:
             return main
-    clause = info.clause_of[cue]
-    lo = cue
-    while lo > 0 and info.clause_of[lo - 1] == clause:
-        lo -= 1
+    lo = info.clause_start(cue)
     # nearest subject term / anaphor before the cue in the clause
     best = None
     i = lo
@@ -253,7 +276,7 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
         i += 1
     if best is None:
         # the clause has no subject ("Kratom, while often touted as ..."): look further back
-        i = 0
+        i = max(0, lo - LOOKBACK)
         while i < lo:
             hit = lex.subjects.match_at(words, i)
             if hit:
@@ -277,7 +300,7 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
             return written, doc_subject
         return None
     # a subject term after the cue ("... when using kratom")
-    for s, e, canon in lex.subjects.find_all(words[cue:]):
+    for s, e, canon in lex.subjects.find_all(words[cue:cue + LOOKBACK]):
         return info.text[toks[cue + s].start:toks[cue + e - 1].end], canon
     # "A moderate dose of 300 mg reduces ...", "Long-term use may cause ...": the document's subject
     if doc_subject and any(w in USE_HEADS for w in words[lo:cue]):
@@ -362,7 +385,7 @@ def _np_subject(info: _SentenceInfo, lo: int, end: int, lex: Lexicon):
 def _first_subject(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str | None):
     """The first subject term or anaphor of the sentence before ``cue``, or None."""
     words, toks = info.words, info.tokens
-    i = 0
+    i = max(0, cue - LOOKBACK)
     while i < cue:
         hit = lex.subjects.match_at(words, i)
         if hit and (hit[1] == doc_subject or not _is_modifier(words, i + hit[0], lex)):
@@ -613,7 +636,9 @@ def _modality(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
 def _attribution(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
     words = info.words
     label = "author"
-    for s, e, lab in lex.attribution.find_all(words[:cue]):
+    base = max(0, cue - LOOKBACK)
+    for s, e, lab in lex.attribution.find_all(words[base:cue]):
+        s, e = s + base, e + base
         if lab == "contested":
             # "Contrary to claims that X causes Y, ...": the disputed claim runs to the next comma
             if "," not in words[e:cue] and ";" not in words[e:cue]:
@@ -627,9 +652,8 @@ def _nearest(mentions, info: _SentenceInfo, cue: int):
     """Mentions in the cue's clause, or (if none there) in the sentence."""
     if not mentions:
         return []
-    clause = info.clause_of[cue]
-    ctoks = [t for t, c in zip(info.tokens, info.clause_of) if c == clause]
-    lo, hi = ctoks[0].start, ctoks[-1].end
+    first, last = info.clause_span(cue)
+    lo, hi = info.tokens[first].start, info.tokens[last].end
     inside = [m for m in mentions if lo <= m.start < hi]
     return inside or mentions
 
@@ -842,10 +866,7 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 claims.append(_make(info, s, s, oe, os_, oe, pred, canon, d, lex, doc_subject))
         elif kind == "postverb":
             # "Mild stomach upset and diarrhea can occur at higher doses": outcomes precede the verb
-            clause = info.clause_of[s]
-            lo = s
-            while lo > 0 and info.clause_of[lo - 1] == clause:
-                lo -= 1
+            lo = info.clause_start(s)
             for os_, oe, (canon, sign) in lex.outcomes.find_all(words[lo:s]):
                 os_, oe = os_ + lo, oe + lo
                 if any(cs <= os_ < ce for cs, ce, _ in cues if cs < s):
@@ -1183,7 +1204,7 @@ def _make(info: _SentenceInfo, anchor: int, cue: int, end_tok: int, out_s: int, 
     elif outcome_first:
         # the outcome is the grammatical subject ("Stomach upset can occur"): the claim is about
         # a subject term elsewhere in the sentence, or the document's subject
-        terms = [(s_, e_, c_) for s_, e_, c_ in lex.subjects.find_all(info.words)
+        terms = [(s_, e_, c_) for s_, e_, c_ in info.subject_terms(lex)
                  if c_ == doc_subject or not _is_modifier(info.words, e_, lex)]
         subj = (info.text[info.tokens[terms[0][0]].start:info.tokens[terms[0][1] - 1].end], terms[0][2]) if terms \
             else (("", doc_subject) if doc_subject else None)
