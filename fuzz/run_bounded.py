@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("FUZZ_SECONDS", "60")))
     parser.add_argument("--artifacts", type=Path, default=HERE.parent / "build" / "fuzz")
+    # a fixed seed makes the CI run reproducible (the same inputs here and there); 0 = random
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", "1")))
     args = parser.parse_args(argv)
     if importlib.util.find_spec("atheris") is None:
         print(f"fuzz: atheris is not installed for {sys.executable} (the 'fuzz' extra; "
@@ -42,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     log = args.artifacts / "fuzz.log"
     cmd = [sys.executable, str(TARGET), f"-max_total_time={args.seconds}", f"-timeout={PER_INPUT_TIMEOUT}",
            f"-max_len={MAX_LEN}", "-rss_limit_mb=4096", f"-artifact_prefix={args.artifacts}/"]
+    if args.seed:
+        cmd.append(f"-seed={args.seed}")
     print(f"fuzz: {TARGET.name} for {args.seconds} s (log: {log})", flush=True)
     start = time.monotonic()
     with open(log, "w", encoding="utf-8", errors="replace") as out:
