@@ -29,7 +29,7 @@ from pipeline.lexicon import Lexicon, Token, joined_words, load_lexicon, tokeniz
 from pipeline.tagger import tag
 
 EXTRACTOR_NAME = "lexrules"
-LOOKBACK = 60  # tokens a cue looks back for its subject and attribution (bounds run-on sentences)
+LOOKBACK = 40  # tokens a cue looks back for its subject and attribution (bounds run-on sentences)
 CLAUSE_PUNCT = frozenset({";", ":", "?", "!", "(", ")", "\""})
 NP_STOP = frozenset({
     "in", "at", "during", "for", "when", "by", "with", "without", "through", "from", "while", "among",
@@ -251,8 +251,9 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
     # nearest subject term / anaphor before the cue in the clause
     best = None
     i = lo
+    subjects = lex.subjects
     while i < cue:
-        hit = lex.subjects.match_at(words, i)
+        hit = subjects.match_at(words, i) if words[i] in subjects else None
         if hit:
             if hit[1] == doc_subject or not _is_modifier(words, i + hit[0], lex):
                 # "The caffeine in green tea extract raises ...": the head is the first term

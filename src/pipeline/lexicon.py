@@ -104,9 +104,9 @@ class PhraseMatcher:
 
     def find_all(self, words: list[str]) -> list[tuple[int, int, Any]]:
         """Non-overlapping longest matches as (start, end, value), left to right."""
-        out, i = [], 0
+        out, i, index = [], 0, self._index
         while i < len(words):
-            hit = self.match_at(words, i)
+            hit = self.match_at(words, i) if words[i] in index else None
             if hit:
                 out.append((i, i + hit[0], hit[1]))
                 i += hit[0]
