@@ -12,11 +12,14 @@ nothing is published (the staged tables and the report stay under
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pipeline  # noqa: F401  (sets telemetry-off defaults before Prefect is imported)
 from prefect import flow, get_run_logger, task
+from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline import stages
@@ -30,6 +33,45 @@ class ValidationFailed(RuntimeError):
         super().__init__(report_text)
         self.report_text = report_text
         self.staging = staging
+
+
+@contextmanager
+def shared_prefect_api(api_url: str | None = None):
+    """Run the flow inside this to make Dask workers report to this process's Prefect API.
+
+    The settings a task carries to a Dask worker hold no API URL when the flow uses Prefect's
+    temporary server, so every worker used to start a temporary server of its own (~8 CPU-s
+    and seconds each, on the same database file). Here the flow runs with an explicit API
+    URL: ``api_url`` (a server the caller started, e.g. ``pipeline run --workers``), else
+    the configured ``PREFECT_API_URL``, else Prefect's temporary server, started first."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if api_url is None and PREFECT_API_URL.value():
+        yield
+        return
+    if api_url is None:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()  # the instance Prefect's get_client() starts and uses
+        server.start()
+        api_url = server.api_url
+    else:
+        from pipeline.serve import wait_healthy
+        wait_healthy(api_url)
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        yield
+
+
+def _warm_up_validation() -> None:
+    """Import Great Expectations and build the suites in the background (seconds of imports
+    that the validate task would otherwise wait for)."""
+    def target():
+        try:
+            from pipeline.quality import warm_up
+            warm_up()
+        except Exception:  # noqa: BLE001 - validation itself reports real problems
+            pass
+    threading.Thread(target=target, name="warm-up-validation", daemon=True).start()
 
 
 @task(name="previous-documents", retries=2, retry_delay_seconds=2)
@@ -95,6 +137,10 @@ def build_dataset(input_dir: str, output_dir: str, max_bytes: int = stages.DEFAU
     logger.info("run %s: %s -> %s in %d batches", run_id, input_dir, output_dir, len(batches))
 
     counts: dict = {"previous": previous_task(output_dir, staging, incremental)}
+    context = FlowRunContext.get()
+    if context is not None and not isinstance(context.task_runner, ThreadPoolTaskRunner):
+        # batches run in other processes (Dask): this one is idle meanwhile
+        _warm_up_validation()
     futures = batch_task.map(batches, staging=staging, run_id=run_id, ingested_at=started, max_bytes=max_bytes)
     for result in futures.result():
         for key, value in result.items():

@@ -58,8 +58,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from pipeline.io import read_schema, read_table
+from pipeline.io import count_rows, parts, read_schema, read_table
 from pipeline.schemas import TABLES, TableSpec
 
 if TYPE_CHECKING:  # importing GX costs seconds: done on first use, not at import
@@ -271,6 +273,20 @@ def _datasource():
     return context.data_sources.add_pandas("pipeline_tables")
 
 
+def warm_up(suites_dir: Path | str | None = None) -> None:
+    """Import Great Expectations (seconds), create the context and build the suites ahead of
+    a validation, e.g. in a background thread while the batches run in other processes."""
+    suites_dir = Path(suites_dir) if suites_dir is not None else default_suites_dir()
+    with _LOCK:
+        _datasource()
+        for name in TABLES:
+            try:
+                _suite_for(name, suites_dir)
+            except (FileNotFoundError, SuiteError):
+                continue  # the validation reports it
+            _batch_definition(name)
+
+
 @functools.lru_cache(maxsize=None)
 def _batch_definition(table: str):
     asset = _datasource().add_dataframe_asset(table)
@@ -304,10 +320,22 @@ def validate_tables(tables: Mapping[str, pd.DataFrame],
 
 def validate_folder(folder: Path | str, suites_dir: Path | str | None = None) -> ValidationReport:
     """Validate the tables stored under ``folder``: presence, exact columns and types
-    (against schemas.TABLES), then the expectation suites."""
+    (against schemas.TABLES), then the expectation suites.
+
+    Only the columns the suites use are read (:func:`_columns_used`). A column whose only
+    expectation is "not null" -- the big text columns -- is not read at all when the Parquet
+    footers count no null in it: GX then checks a stand-in column without nulls of the same
+    length. When a footer counts nulls (or has no statistics) the real column is read, so a
+    failure shows the real counts and rows."""
     folder = Path(folder)
+    suites_dir = Path(suites_dir) if suites_dir is not None else default_suites_dir()
     failures: list[Failure] = []
     tables: dict[str, pd.DataFrame] = {}
+    try:
+        with _LOCK:  # after a warm_up() that may still run in another thread
+            used = _columns_used({name: _suite_for(name, suites_dir) for name in TABLES})
+    except (FileNotFoundError, SuiteError):
+        used = {}  # validate_tables reports the suite problem; read everything meanwhile
     for name, spec in TABLES.items():
         if not (folder / name).exists():
             failures.append(Failure(name, "missing_table", None, True,
@@ -315,7 +343,7 @@ def validate_folder(folder: Path | str, suites_dir: Path | str | None = None) ->
             continue
         try:
             schema = read_schema(folder, name)
-            tables[name] = read_table(folder, name)
+            tables[name] = _read_for_validation(folder, name, schema, used.get(name))
         except Exception as e:  # corrupt or empty folder: report, don't crash the gate
             failures.append(Failure(name, "unreadable_table", None, True,
                                     f"cannot read {folder / name}: {type(e).__name__}: {e}"))
@@ -325,6 +353,97 @@ def validate_folder(folder: Path | str, suites_dir: Path | str | None = None) ->
     failures += report.failures
     checked = {name: report.checked.get(name, 0) for name in TABLES}
     return ValidationReport(not any(f.critical for f in failures), failures, checked)
+
+
+# expectation types whose columns are named by these kwargs only (others: read every column)
+_COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
+_KNOWN_TYPES = {
+    "expect_column_values_to_not_be_null", "expect_column_values_to_be_unique",
+    "expect_column_values_to_be_in_set", "expect_column_values_to_be_between",
+    "expect_column_values_to_match_regex", "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_column_pair_values_to_be_equal", "expect_compound_columns_to_be_unique",
+    "expect_table_row_count_to_be_between",
+}
+_NOT_NULL = "expect_column_values_to_not_be_null"
+
+
+@dataclass
+class _Use:
+    values: set = field(default_factory=set)      # columns whose values an expectation reads
+    nulls_only: set = field(default_factory=set)  # columns only checked for nulls
+    everything: bool = False
+
+
+def _columns_used(suites: Mapping[str, ExpectationSuite]) -> dict[str, _Use]:
+    """Per table, the columns the suites read: as values, or only for nulls."""
+    use = {name: _Use() for name in TABLES}
+    nulls: dict[str, set] = {name: set() for name in TABLES}
+    for name, suite in suites.items():
+        for expectation in suite.expectations:
+            kwargs, meta = expectation.configuration.kwargs, expectation.meta or {}
+            if expectation.expectation_type not in _KNOWN_TYPES:
+                use[name].everything = True
+                continue
+            derived = set()
+            if "ref" in meta:  # the derived column is built from the source column and the key
+                table, column = meta["ref"]["from"].split(".", 1)
+                use[name].values.add(meta["ref"]["column"])
+                use.setdefault(table, _Use()).values.add(column)
+                derived.add(kwargs["column"])
+            if "join" in meta:
+                join = meta["join"]
+                table, column = join["from"].split(".", 1)
+                use[name].values.add(join["on"])
+                use.setdefault(table, _Use()).values.update({column, join["ref_on"]})
+                derived.add(join["add"])
+            columns = []
+            for key in _COLUMN_KWARGS:
+                value = kwargs.get(key)
+                columns += value if isinstance(value, list) else [value] if value else []
+            columns = [c for c in columns if c not in derived]
+            if expectation.expectation_type == _NOT_NULL:
+                nulls[name].update(columns)
+            else:
+                use[name].values.update(columns)
+    for name, columns in nulls.items():
+        use[name].nulls_only = columns - use[name].values
+    return use
+
+
+def _read_for_validation(folder: Path, name: str, schema: pa.Schema, use: _Use | None) -> pd.DataFrame:
+    """The table as the suites need it (see :func:`validate_folder`)."""
+    if use is None or use.everything:
+        return read_table(folder, name)
+    nulls = _null_counts(folder, name, [c for c in schema.names if c in use.nulls_only])
+    stand_in = [c for c, n in nulls.items() if n == 0]
+    read = [c for c in schema.names if c in use.values or (c in use.nulls_only and c not in stand_in)]
+    n_rows = count_rows(folder, name)
+    frame = read_table(folder, name, columns=read) if read else pd.DataFrame(index=pd.RangeIndex(n_rows))
+    if stand_in:
+        if len(frame) != n_rows:
+            raise ValueError(f"{len(frame)} rows read, the Parquet footers say {n_rows}")
+        filler = pa.table({c: pc.if_else(pa.array(np.ones(len(frame), dtype=bool)), "", None)
+                           for c in stand_in}).to_pandas()
+        frame = pd.concat([frame.reset_index(drop=True), filler], axis=1)
+    return frame[[c for c in schema.names if c in frame.columns]]
+
+
+def _null_counts(folder: Path, name: str, columns: list[str]) -> dict[str, int | None]:
+    """Nulls per column from the Parquet footers (None: a part without null-count statistics)."""
+    counts: dict[str, int | None] = {c: 0 for c in columns}
+    if not columns:
+        return counts
+    for part in parts(folder, name):
+        meta = pq.ParquetFile(part).metadata
+        index = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+        for column in columns:
+            for group in range(meta.num_row_groups):
+                stats = meta.row_group(group).column(index[column]).statistics if column in index else None
+                if counts[column] is None or stats is None or not stats.has_null_count:
+                    counts[column] = None
+                else:
+                    counts[column] += stats.null_count
+    return counts
 
 
 def _check_columns(spec: TableSpec, schema: pa.Schema) -> list[Failure]:
@@ -371,7 +490,16 @@ def _prepare(name: str, frame: pd.DataFrame, suite: ExpectationSuite, resolver: 
         runnable.append(expectation)
     # .array: assign by position, so a frame with a duplicated index still works
     data = frame.assign(**{k: v.array for k, v in derived.items()}) if derived else frame
-    return data, params, runnable, failures
+    return _widen(data), params, runnable, failures
+
+
+def _widen(frame: pd.DataFrame) -> pd.DataFrame:
+    """Narrow numeric columns as int64/float64 (lossless): GX 1.24 compares only those two
+    dtypes vectorised, and calls a Python function per row for, e.g., an int32 column."""
+    wide = {c: np.int64 if t.kind in "iu" else np.float64 for c, t in frame.dtypes.items()
+            if isinstance(t, np.dtype) and ((t.kind == "i" and t.itemsize < 8) or (t.kind == "u" and t.itemsize < 8)
+                                            or (t.kind == "f" and t.itemsize < 8))}
+    return frame.astype(wide) if wide else frame
 
 
 def _validate_table(name: str, frame: pd.DataFrame, suite: ExpectationSuite,
@@ -435,13 +563,12 @@ def _run_gx(name: str, data: pd.DataFrame, expectations: list, params: dict, res
 
 
 class _Resolver:
-    """Resolves the cross-table placeholders for one validation run, building each
-    key index (e.g. documents.doc_id) once and each row->key mapping once."""
+    """Resolves the cross-table placeholders for one validation run, matching each pair of
+    key columns (e.g. claims.doc_id against documents.doc_id) once."""
 
     def __init__(self, tables: Mapping[str, pd.DataFrame]):
         self.tables = tables
-        self._indexes: dict[tuple[str, str], tuple[pd.Index, np.ndarray]] = {}
-        self._positions: dict[tuple[str, str, str, str], np.ndarray] = {}
+        self._rows: dict[tuple[str, str, str, str], np.ndarray] = {}
 
     def scalar(self, param: str) -> int:
         table, op = param.split("__", 1)
@@ -450,20 +577,16 @@ class _Resolver:
     def dangling(self, name: str, ref: dict) -> pd.Series:
         """The values of ``ref['column']`` not found in ``ref['from']``; null elsewhere."""
         table, column = ref["from"].split(".", 1)
-        positions = self._positions_of(name, ref["column"], table, column)
+        rows = self._rows_of(name, ref["column"], table, column)
         values = self.tables[name][ref["column"]]
-        return values.where(positions == -1)
+        return values.where(rows == -1)
 
     def lookup(self, name: str, join: dict) -> pd.Series:
         """``join['from']`` of the referenced row whose ``ref_on`` equals this row's ``on``."""
         table, column = join["from"].split(".", 1)
-        positions = self._positions_of(name, join["on"], table, join["ref_on"])
+        rows = self._rows_of(name, join["on"], table, join["ref_on"])
         source = self._column(table, column)
-        rows = self._index(table, join["ref_on"])[1]
-        take = np.full(len(positions), -1)
-        found = positions >= 0
-        take[found] = rows[positions[found]]
-        return pd.Series(source.array.take(take, allow_fill=True), index=self.tables[name].index)
+        return pd.Series(source.array.take(rows, allow_fill=True), index=self.tables[name].index)
 
     def _table(self, table: str) -> pd.DataFrame:
         if table not in self.tables:
@@ -476,25 +599,38 @@ class _Resolver:
             raise _Unresolvable(f"table {table!r} has no column {column!r}")
         return frame[column]
 
-    def _index(self, table: str, column: str) -> tuple[pd.Index, np.ndarray]:
-        """Unique non-null keys of table.column and the row number of each."""
-        if (table, column) not in self._indexes:
-            keys = _as_object(self._column(table, column))
-            keep = ~(keys.isna() | keys.duplicated()).to_numpy()
-            self._indexes[table, column] = (pd.Index(keys[keep], dtype=object),
-                                            np.flatnonzero(keep))
-        return self._indexes[table, column]
-
-    def _positions_of(self, name: str, on: str, table: str, ref_on: str) -> np.ndarray:
-        """For each row of ``name``, the position of its ``on`` among the keys of
-        ``table.ref_on`` (-1: not found)."""
+    def _rows_of(self, name: str, on: str, table: str, ref_on: str) -> np.ndarray:
+        """For each row of ``name``, the first row of ``table`` whose ``ref_on`` equals its
+        ``on`` (-1: none; a null never matches)."""
         key = (name, on, table, ref_on)
-        if key not in self._positions:
-            index = self._index(table, ref_on)[0]
+        if key not in self._rows:
+            keys = self._column(table, ref_on)
             if on not in self.tables[name].columns:
                 raise _Unresolvable(f"column {on!r} is missing")
-            self._positions[key] = index.get_indexer(_as_object(self.tables[name][on]))
-        return self._positions[key]
+            self._rows[key] = _first_rows(self.tables[name][on], keys)
+        return self._rows[key]
+
+
+def _first_rows(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Row number of the first occurrence of each value among ``keys`` (-1: not there or null).
+    Arrow's hash lookup when both sides convert to Arrow (no Python object per key);
+    pandas' object index otherwise."""
+    try:
+        found = pc.index_in(_arrow(values), value_set=_arrow(keys), skip_nulls=True)
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+    keys = _as_object(keys)
+    keep = ~(keys.isna() | keys.duplicated()).to_numpy()
+    index = pd.Index(keys[keep], dtype=object)
+    positions = index.get_indexer(_as_object(values))
+    rows = np.flatnonzero(keep)
+    return np.where(positions >= 0, rows[np.maximum(positions, 0)], -1)
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    array = pa.array(values.array) if not isinstance(values.array, np.ndarray) else pa.array(values, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _as_object(values: pd.Series) -> pd.Series:

@@ -21,7 +21,7 @@ import pyarrow.dataset as ds
 
 from pipeline import __version__
 from pipeline import io
-from pipeline.aggregate import claim_frequency, corpus_metrics, document_metrics
+from pipeline.aggregate import claim_frequency, comparable_counts, corpus_metrics, document_metrics
 from pipeline.contradict import find_contradictions
 from pipeline.dedup import cluster_ids, signatures
 from pipeline.extract import extractor_version
@@ -208,11 +208,14 @@ def aggregates(staging: Path, run_id: str) -> dict[str, int]:
     docs = io.read_table(staging, "documents", columns=["doc_id", "cluster_id", "published", "ingested_at"])
     sents = io.read_table(staging, "sentences", columns=["doc_id"])
     claims = io.read_table(staging, "claims", columns=CLAIM_PAIR_COLUMNS + ["claim_key"])
-    pairs = io.read_table(staging, "contradictions")
+    # not the explanations: only what the metrics count by
+    pairs = io.read_table(staging, "contradictions",
+                          columns=["doc_id_a", "scope", "verdict", "subject_norm", "same_cluster"])
+    comparable = comparable_counts(claims, docs)  # shared by both metrics tables
     out = {
         "claim_frequency": (claim_frequency(claims, docs), CLAIM_FREQUENCY),
-        "document_metrics": (document_metrics(docs, sents, claims, pairs), DOCUMENT_METRICS),
-        "corpus_metrics": (corpus_metrics(docs, claims, pairs, run_id), CORPUS_METRICS),
+        "document_metrics": (document_metrics(docs, sents, claims, pairs, comparable), DOCUMENT_METRICS),
+        "corpus_metrics": (corpus_metrics(docs, claims, pairs, run_id, comparable), CORPUS_METRICS),
     }
     for df, spec in out.values():
         io.write_table(df, spec, staging)

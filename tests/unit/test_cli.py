@@ -75,3 +75,26 @@ def test_report_command(demo_output, tmp_path):
     r = run("report", "--output", str(demo_output), "--dest", str(tmp_path / "r.html"))
     assert r.exit_code == 0 and (tmp_path / "r.html").stat().st_size > 10_000
     assert run("report", "--output", str(tmp_path / "nothing")).exit_code == 2
+
+
+# ------------------------------------------------------------------ --workers wiring
+def test_one_worker_runs_without_dask():
+    from pipeline.cli import _task_runner
+    assert _task_runner(1, None) is None
+
+
+def test_workers_get_a_cheap_local_dask_cluster(monkeypatch):
+    """One thread per worker process, no dashboard, workers forked from the preloaded fork
+    server, no per-task profiler (tests/flows/test_scale.py runs the flow on it)."""
+    import dask
+
+    from pipeline import cli
+    monkeypatch.setattr("multiprocessing.forkserver.ensure_running", lambda: None)  # no process here
+    with dask.config.set({"distributed.worker.multiprocessing-method": "spawn",
+                          "distributed.worker.profile.enabled": True}):
+        runner = cli._task_runner(3, None)
+        assert dask.config.get("distributed.worker.multiprocessing-method") == "forkserver"
+        assert dask.config.get("distributed.worker.profile.enabled") is False
+    assert runner.cluster_kwargs == {"n_workers": 3, "threads_per_worker": 1, "processes": True,
+                                     "dashboard_address": None}
+    assert "flows.build_dataset" in cli.WORKER_PRELOAD

@@ -3,14 +3,18 @@ as the cluster id) and repeated sentences inside one document."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dedup import assign_clusters, mark_repeats
+from pipeline.dedup import _DTYPE, DedupConfig, assign_clusters, cluster_ids, mark_repeats, signatures
 from pipeline.extract import stable_id
 from pipeline.normalize import fold_for_hash
+
+PROBE = MinHash(num_perm=2)
 
 # An original article of 62 words, written for these tests.
 ARTICLE = (
@@ -162,3 +166,94 @@ def test_very_short_sentences_are_never_repeats():
 def test_different_wording_is_not_a_repeat():
     texts = ["Kratom may help with sleep.", "Kratom may not help with sleep."]
     assert mark_repeats(texts) == [None, None]
+
+
+# ------------------------------------------------------------------ cluster_ids at scale
+# cluster_ids walks LSH buckets without listing candidate pairs and skips pairs already in one
+# component; the clusters must be those of checking every candidate pair (datasketch's LSH
+# index + MinHash.jaccard + union-find, the straightforward implementation below).
+
+
+def reference_cluster_ids(index: pd.DataFrame, config=DedupConfig()) -> dict[str, str]:
+    from datasketch import LeanMinHash, MinHashLSH
+    index = index.sort_values("doc_id", kind="stable")
+    ids = list(index["doc_id"])
+    parent = {d: d for d in ids}
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            lo, hi = sorted((ra, rb))
+            parent[hi] = lo
+    first: dict[str, str] = {}
+    for d, h in zip(ids, index["text_hash"]):
+        if h in first:
+            union(first[h], d)
+        else:
+            first[h] = d
+    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm)
+    by_id: dict = {}
+    for d, h, sig in zip(ids, index["text_hash"], index["signature"]):
+        if sig is None or first[h] != d or d in by_id:
+            continue
+        mh = LeanMinHash(seed=1, hashvalues=np.frombuffer(sig, dtype=_DTYPE), scheme=PROBE.scheme)
+        for other in lsh.query(mh):
+            if mh.jaccard(by_id[other]) >= config.threshold:
+                union(other, d)
+        lsh.insert(d, mh)
+        by_id[d] = mh
+    return {d: find(d) for d in ids}
+
+
+def random_index(seed: int, n: int, families: int) -> pd.DataFrame:
+    """Signatures of ``families`` base texts, each row a copy with a random share of its hash
+    values replaced (Jaccard estimates all around the 0.5 threshold), some rows too short
+    (no signature), repeated doc ids and shared text hashes."""
+    rng = np.random.default_rng(seed)
+    bases = rng.integers(0, 2**32, size=(families, 128), dtype=np.uint64)
+    sigs = []
+    for _ in range(n):
+        sig = bases[rng.integers(families)].copy()
+        changed = rng.choice(128, size=int(rng.integers(0, 128)), replace=False)
+        sig[changed] = rng.integers(0, 2**32, size=len(changed), dtype=np.uint64)
+        sigs.append(None if rng.random() < 0.05 else sig.astype(_DTYPE).tobytes())
+    return pd.DataFrame({"doc_id": [f"d{rng.integers(0, 2 * n):05d}" for _ in range(n)],
+                         "text_hash": [f"h{rng.integers(0, n)}" for _ in range(n)],
+                         "signature": pd.Series(sigs, dtype=object)}).sample(frac=1, random_state=seed)
+
+
+@pytest.mark.parametrize("seed, n, families", [
+    (0, 300, 2),      # a few big LSH buckets (compared one document at a time)
+    (1, 300, 80),     # many small buckets (compared all at once)
+    (2, 120, 1), (3, 400, 30), (4, 2, 1), (5, 1, 1), (6, 0, 1),
+])
+def test_cluster_ids_equal_checking_every_candidate_pair(seed, n, families):
+    index = random_index(seed, n, families)
+    assert cluster_ids(index) == reference_cluster_ids(index)
+
+
+def test_cluster_ids_of_real_texts_equal_checking_every_candidate_pair():
+    rows = {f"d{i}{k}": text for i, text in enumerate([ARTICLE, REWORDED, SPUN, OTHER]) for k in "ab"}
+    docs = documents(rows)
+    index = pd.DataFrame({"doc_id": docs["doc_id"], "text_hash": docs["text_hash"],
+                          "signature": signatures(list(docs["text"]))})
+    assert cluster_ids(index) == reference_cluster_ids(index)
+
+
+def test_a_big_bucket_of_dissimilar_documents_is_not_merged():
+    """Documents that share an LSH band but not half their hash values stay apart."""
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 2**32, size=128, dtype=np.uint64)
+    sigs = []
+    for _ in range(60):  # all share the first band (values 0-4), 70 other values differ
+        sig = base.copy()
+        sig[5:75] = rng.integers(0, 2**32, size=70, dtype=np.uint64)
+        sigs.append(sig.astype(_DTYPE).tobytes())
+    index = pd.DataFrame({"doc_id": [f"d{i:02d}" for i in range(60)], "text_hash": [f"h{i}" for i in range(60)],
+                          "signature": pd.Series(sigs, dtype=object)})
+    assert cluster_ids(index) == {f"d{i:02d}": f"d{i:02d}" for i in range(60)}

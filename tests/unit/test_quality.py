@@ -259,3 +259,53 @@ def test_folder_reports_nothing_but_the_corruptions(corrupted_folder_report):
     }
     assert sum(corrupted_folder_report.checked.values()) == sum(
         len(raw_suite(name)) for name in TABLES if name != "rejects")
+
+
+# ------------------------------------------------------------------ what validate_folder reads
+def test_folder_reads_no_text_column_when_the_footers_count_no_nulls(tmp_path, monkeypatch):
+    """Text columns are only checked for nulls: with no null in the Parquet statistics they
+    are not read (GX checks a stand-in without nulls), and columns no expectation uses are
+    not read either."""
+    write_tables(mini_tables(), tmp_path)
+    read: dict[str, list] = {}
+    real = quality.read_table
+
+    def spy(folder, name, columns=None):
+        read[name] = columns
+        return real(folder, name, columns=columns)
+    monkeypatch.setattr(quality, "read_table", spy)
+    report = validate_folder(tmp_path)
+    assert report.success, report.format()
+    assert report.checked == {name: len(raw_suite(name)) for name in TABLES}
+    assert "text" not in read["documents"] and "text" not in read["sentences"]
+    assert "sentence_text" not in read["claims"] and "explanation" not in read["contradictions"]
+    assert "doc_id" in read["documents"] and "n_chars" in read["documents"]
+
+
+@pytest.mark.parametrize("table, column", [("documents", "text"), ("sentences", "text"),
+                                           ("claims", "sentence_text")])
+def test_folder_catches_a_null_in_a_text_column(tmp_path, table, column):
+    tables = mini_tables()
+    write_tables(tables, tmp_path)
+    frame = tables[table]
+    frame[column] = frame[column].astype(object)
+    frame.loc[0, column] = None
+    schema = TABLES[table].schema
+    schema = schema.set(schema.get_field_index(column), schema.field(column).with_nullable(True))
+    for old in (tmp_path / table).iterdir():
+        old.unlink()
+    pq.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False),
+                   tmp_path / table / "part-00000.parquet")
+    report = validate_folder(tmp_path)
+    [hit] = failed(report, table, NOT_NULL, column)
+    assert f"1 of {len(frame)} rows fail" in hit.detail
+
+
+def test_narrow_integer_columns_are_checked(tmp_path):
+    """sentence_index is int32 (GX compares it row by row unless widened): still checked."""
+    tables = mini_tables()
+    tables["sentences"].loc[1, "sentence_index"] = -1
+    assert str(tables["sentences"]["sentence_index"].dtype) == "int32"
+    report = validate_tables(tables, only=["sentences"])
+    [hit] = failed(report, "sentences", "expect_column_values_to_be_between", "sentence_index")
+    assert hit.examples == [-1]
