@@ -87,6 +87,7 @@ def test_workers_get_a_cheap_local_dask_cluster(monkeypatch):
     """One thread per worker process, no dashboard, workers forked from the preloaded fork
     server, no per-task profiler (tests/flows/test_scale.py runs the flow on it)."""
     import dask
+    import distributed  # noqa: F401  (its configuration defaults exist before the block below)
 
     from pipeline import cli
     monkeypatch.setattr("multiprocessing.forkserver.ensure_running", lambda: None)  # no process here
