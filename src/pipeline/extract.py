@@ -332,7 +332,7 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
     # a longer noun phrase: PPs, a parenthesis, after an adverbial and a comma, or before a
     # relative pronoun ("Damage to the bone marrow results in", "A shortage of platelets
     # (thrombocytopenia) can cause", "Less often, bacteria can cause", "viruses that cause colds")
-    np = _np_subject(info, lo, end, lex)
+    np = _np_subject(info, lo, end, lex) or _exposed_group(info, lo, end, lex)
     if np is not None:
         return np
     # an experiencer sentence ("users report experiencing insomnia") is about the document's subject
@@ -381,6 +381,32 @@ def _np_subject(info: _SentenceInfo, lo: int, end: int, lex: Lexicon):
             return None  # "A few people notice ...": an experiencer, handled by the caller
         return info.text[toks[start].start:toks[end - 1].end], open_subject_norm(content)
     return None
+
+
+GROUP_NOUNS = frozenset({"people", "persons", "those", "women", "men", "children", "adults", "patients", "individuals",
+                         "anyone", "someone", "infants", "babies", "teens", "teenagers"})
+
+
+def _exposed_group(info: _SentenceInfo, lo: int, end: int, lex: Lexicon):
+    """"People with diabetes have a higher risk of X", "Women who smoke are more likely to
+    develop X": the exposure after "with"/"who (have)" is the subject, not the people."""
+    words, toks = info.words, info.tokens
+    k = lo
+    while k < end and words[k] in ("the", "a", "an", "some", "many", "most", "all", "young", "older"):
+        k += 1
+    if k + 2 > end or words[k] not in GROUP_NOUNS or words[k + 1] not in ("with", "who", "that"):
+        return None
+    start = k + 2
+    if words[k + 1] != "with" and start < end and words[start] in ("have", "has", "had", "are", "is", "were", "get"):
+        start += 1
+    stop = start
+    while stop < end and words[stop] not in ("have", "has", "are", "is", "were", "was", "also", "may", "can", "will",
+                                              "often", "usually", "tend", ","):
+        stop += 1
+    content = [w for w in words[start:stop] if (w.isalnum() or _hyphenated(w)) and w not in ("the", "a", "an")]
+    if not content or len(content) > 8 or content[-1] in PLACEHOLDER_SUBJECTS:
+        return None
+    return info.text[toks[start].start:toks[stop - 1].end], open_subject_norm(content)
 
 
 def _first_subject(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str | None):
