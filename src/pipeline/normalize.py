@@ -168,6 +168,42 @@ class _OffsetPieces:
         return np.repeat(base, length) + np.repeat(slope, length) * np.arange(int(length.sum()), dtype=np.int64)
 
 
+class _Rewrite:
+    """The output of one pass: replaced stretches of ``text`` and, for the replacements that
+    move characters, the offset map back to it (shared by both single-pass rewriters)."""
+
+    __slots__ = ("text", "pieces", "copied", "moved", "any_moved")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pieces: list[str] = []  # the new text where it differs
+        self.copied = 0  # text[:copied] is in pieces
+        self.moved = _OffsetPieces()  # only matches that move characters
+        self.any_moved = False
+
+    def replace(self, start: int, end: int, rep: str, keeps_offsets: bool) -> None:
+        if rep != self.text[start:end]:
+            self.pieces.append(self.text[self.copied:start])
+            self.pieces.append(rep)
+            self.copied = end
+        if not keeps_offsets:
+            self.any_moved = True
+            self.moved.copy_to(start)
+            self.moved.add(len(rep), start, 0)
+            self.moved.mapped = end
+
+    def result(self, previous: str) -> tuple[str, np.ndarray | None]:
+        """(new text, offset map or None when no character moved or nothing changed since ``previous``)."""
+        if self.pieces:
+            self.pieces.append(self.text[self.copied:])
+            new = "".join(self.pieces)
+        else:
+            new = self.text
+        if not self.any_moved or new == previous:
+            return new, None
+        return new, self.moved.array(len(self.text))
+
+
 def _one_pass_whitespace(text: str, previous: str) -> tuple[str, np.ndarray | None]:
     """_one_pass for text where _PATTERN can only change runs of spaces, tabs and line
     feeds (its only whitespace; see _whitespace_only).
@@ -179,10 +215,7 @@ def _one_pass_whitespace(text: str, previous: str) -> tuple[str, np.ndarray | No
     replacement comes from the run's first character.
     """
     n = len(text)
-    pieces: list[str] = []
-    copied = 0
-    moved = _OffsetPieces()
-    any_moved = False
+    out = _Rewrite(text)
     find = text.find
     run_end = _WHITESPACE_RUN.match
     next_double = next_tab = next_lf = -1
@@ -233,23 +266,8 @@ def _one_pass_whitespace(text: str, previous: str) -> tuple[str, np.ndarray | No
             rep = ""
         else:
             rep = " "
-        if rep != group:
-            pieces.append(text[copied:start])
-            pieces.append(rep)
-            copied = end
-        if end - start != 1 or len(rep) != 1:
-            any_moved = True
-            moved.copy_to(start)
-            moved.add(len(rep), start, 0)
-            moved.mapped = end
-    if pieces:
-        pieces.append(text[copied:])
-        new = "".join(pieces)
-    else:
-        new = text
-    if not any_moved or new == previous:
-        return new, None
-    return new, moved.array(n)
+        out.replace(start, end, rep, keeps_offsets=end - start == 1 and len(rep) == 1)
+    return out.result(previous)
 
 
 @lru_cache(maxsize=4096)
@@ -294,10 +312,7 @@ def _one_pass(text: str, previous: str) -> tuple[str, np.ndarray | None]:
     if _whitespace_only(text):
         return _one_pass_whitespace(text, previous)
     n = len(text)
-    pieces: list[str] = []  # the new text where it differs
-    copied = 0  # text[:copied] is in pieces
-    moved = _OffsetPieces()  # only matches that move characters
-    any_moved = False
+    out = _Rewrite(text)
     match = _PATTERN.match
     search = _CANDIDATE.search
     find = text.find
@@ -368,23 +383,8 @@ def _one_pass(text: str, previous: str) -> tuple[str, np.ndarray | None]:
             else:  # eol, sol
                 rep = ""
             keeps_offsets = end - start == 1 and len(rep) == 1
-        if rep != group:
-            pieces.append(text[copied:start])
-            pieces.append(rep)
-            copied = end
-        if not keeps_offsets:
-            any_moved = True
-            moved.copy_to(start)
-            moved.add(len(rep), start, 0)
-            moved.mapped = end
-    if pieces:
-        pieces.append(text[copied:])
-        new = "".join(pieces)
-    else:
-        new = text
-    if not any_moved or new == previous:
-        return new, None
-    return new, moved.array(n)
+        out.replace(start, end, rep, keeps_offsets)
+    return out.result(previous)
 
 
 def _common_prefix(a: str, b: str) -> int:
