@@ -546,9 +546,6 @@ PASSIVE_FILLERS = frozenset({"be", "been", "being", "is", "are", "was", "were", 
                              "often", "sometimes", "usually", "typically", "initially", "commonly", "mainly", "mostly",
                              "primarily", "generally", "probably", "likely", "also", "frequently", "most", "not",
                              "always", "largely", "partly", "either", "only", "rarely", "occasionally", "then"})
-# heads that say "too little of X": the claim is about the shortage, not about X
-SHORTAGE_WORDS = frozenset({"lack", "deficiency", "loss", "shortage", "absence", "insufficient", "inadequate",
-                            "low", "lower", "deficient", "not", "too", "poor"})
 
 
 def _np_words_ok(words: list[str], k: int, lex: Lexicon) -> bool:
@@ -585,6 +582,14 @@ def _outcome_before(info: _SentenceInfo, s: int, lex: Lexicon, doc_subject: str 
     return (start, end, *_outcome_norm(content, lex))
 
 
+def _subject_norm(content: list[str], lex: Lexicon) -> str:
+    """Canonical subject of a phrase: the lexicon's when one of its terms is the whole phrase,
+    else the phrase's own ("drinking water" is not drinking; "a lack of vitamin D" is not
+    vitamin D; "vitamin D supplements" -> vitamin_d by dropping the light head)."""
+    term = lex.subjects.match_at(content, 0)
+    return term[1] if term and term[0] == len(content) else open_subject_norm(content)
+
+
 def _outcome_norm(content: list[str], lex: Lexicon) -> tuple[str, int]:
     """(canonical outcome, sign) of an outcome phrase: the lexicon's when one of its terms is the
     whole phrase ("sleeplessness" -> insomnia), else the phrase's own canonical form ("liver
@@ -613,12 +618,7 @@ def _subjects_after(info: _SentenceInfo, i: int, lex: Lexicon) -> list[tuple[int
             break  # "reduced by approximately half" names no subject
         content = [w for w in words[start:i] if w not in ("of", "the", "a", "an")]
         written = info.text[toks[start].start:toks[i - 1].end]
-        term = lex.subjects.match_at(words, start)
-        # the term itself, unless the phrase is about a shortage of it or it only modifies the head
-        # ("drinking water"; "vitamin D supplements" -> vitamin_d by dropping the light head)
-        canon = term[1] if term and start + term[0] == i and content[0] not in SHORTAGE_WORDS \
-            else open_subject_norm(content)
-        items.append((start, i, (written, canon)))
+        items.append((start, i, (written, _subject_norm(content, lex))))
         j = i
         while j < n and words[j] in COORD:
             j += 1
@@ -979,9 +979,7 @@ def _split_subject(c: Claim, lex: Lexicon) -> list[Claim]:
         content = [w for w in words_of(piece) if w not in ("the", "a", "an", "both", "either")]
         if not content:
             return [c]
-        term = lex.subjects.match_at(content, 0)
-        canon = term[1] if term and term[0] == len(content) else open_subject_norm(content)
-        parts.append(replace(c, subject=piece, subject_norm=canon))
+        parts.append(replace(c, subject=piece, subject_norm=_subject_norm(content, lex)))
     return parts
 
 
@@ -1097,8 +1095,7 @@ def list_item_claims(text: str, spans: list[tuple[int, int]], frame: ListFrame, 
             if not content or len(content) > 8 or not any(w.isalpha() for w in content) \
                     or content[-1] in PLACEHOLDER_SUBJECTS or content[0] in PEOPLE_OR_PRONOUNS:
                 continue
-            term = lex.subjects.match_at(content, 0)
-            canon = term[1] if term and term[0] == len(content) else open_subject_norm(content)
+            canon = _subject_norm(content, lex)
             pred, d = _direction(frame.cls, frame.outcome_norm, frame.sign, lex)
             s_, e_ = base + at, base + at + len(part)
             c = Claim(subject=part, subject_norm=canon, effect=text[s_:e_], predicate=pred, outcome=frame.outcome,
