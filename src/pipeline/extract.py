@@ -71,7 +71,7 @@ ATTRIBUTIVE_BEFORE = frozenset({"a", "an", "the", "this", "these", "that", "its"
                                 "included", "such", "as", "like", "no", "any", "some", "more", "less", "very", "by"})
 
 GERUND_LIST_BEFORE = frozenset({"a", "an", "the", "and", "or", "include", "includes", "including", "included", "such",
-                                "as", "like"})
+                                "as", "like", "involve", "involves", "involving"})
 
 
 # Canonical forms of open-class phrases (subjects and outcomes not in any lexicon), so that
@@ -248,6 +248,9 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
         if main is not None:
             return main
     lo = info.clause_start(cue)
+    rel = _relative_antecedent(info, cue, lex, doc_subject)
+    if rel is not None:
+        return rel
     # nearest subject term / anaphor before the cue in the clause
     best = None
     i = lo
@@ -288,7 +291,7 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
             if words[i] in lex.anaphor_pronouns:
                 best = ("anaphor", i, i + 1, None)
             i += 1
-    if best and doc_subject and best[0] == "term" and best[3] != doc_subject \
+    if best and doc_subject in lex.main_subject_candidates and best[0] == "term" and best[3] != doc_subject \
             and any(w in USE_HEADS for w in words[best[2]:cue]):
         # "interacts with alcohol, and mixing them can make you drowsy": about taking the document's subject
         return "", doc_subject
@@ -296,21 +299,27 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
         kind, s, e, canon = best
         written = info.text[toks[s].start:toks[e - 1].end]
         if kind == "term":
+            span = _coordinated_span(info, s, e, cue, lo, lex)
+            if span is not None:  # "tobacco smoke, air pollution, and fumes can cause": every conjunct
+                cs, ce = span
+                content = [w for w in words[cs:ce] if w not in ("the", "a", "an", ",")]
+                return info.text[toks[cs].start:toks[ce - 1].end], open_subject_norm(content)
             return written, canon
         if doc_subject:
             return written, doc_subject
         return None
     # a subject term after the cue ("... when using kratom")
     for s, e, canon in lex.subjects.find_all(words[cue:cue + LOOKBACK]):
-        return info.text[toks[cue + s].start:toks[cue + e - 1].end], canon
+        if canon in lex.main_subject_candidates:  # not "... have reduced enzyme activity, the drugs may ..."
+            return info.text[toks[cue + s].start:toks[cue + e - 1].end], canon
     # "A moderate dose of 300 mg reduces ...", "Long-term use may cause ...": the document's subject
-    if doc_subject and any(w in USE_HEADS for w in words[lo:cue]):
+    if doc_subject in lex.main_subject_candidates and any(w in USE_HEADS for w in words[lo:cue]):
         return "", doc_subject
     # the noun phrase right before the cue (generic subjects)
     j = cue - 1
     while j >= lo and (words[j] in lex.transparent or lex.modality.match_at(words, j)
                        or lex.negation.match_at(words, j) or words[j].endswith("n't")
-                       or words[j] in ("to", "not", "also", "has", "have", "is", "are", "been", "the", "ability")):
+                       or words[j] in ("to", "not", "also", "has", "have", "is", "are", "been", "the", "ability", "do", "does", "did")):
         j -= 1
     end = j + 1
     while j >= lo and (words[j].isalpha() or _hyphenated(words[j])) and words[j] not in NP_STOP and words[j] not in PEOPLE_OR_PRONOUNS \
@@ -326,19 +335,158 @@ def _subject_before(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: st
             # "Gummies may cause ...", "A moderate dose ... reduces": the document's subject
             return info.text[toks[start].start:toks[end - 1].end], doc_subject
         if phrase_words and not (set(phrase_words) & lex.experiencers) and phrase_words[-1] not in GENERIC_HEADS \
-                and phrase_words[-1] not in PLACEHOLDER_SUBJECTS:
+                and phrase_words[-1] not in PLACEHOLDER_SUBJECTS and words[end - 1] not in ("and", "or") \
+                and not (end - start == 1 and info.tag_at(start) == "JJ" and words[start].isalpha()
+                         and info.text[toks[start].start:toks[start].end][1:].islower()) \
+                and not (end - start > 1 and any(info.tag_at(k) in CLAUSE_VERB_TAGS for k in range(start, end - 1))):
+            # ("Treatment involves using ...", "Effective", "becomes sluggish and" are no noun phrases)
             written = info.text[toks[start].start:toks[end - 1].end]
             return written, open_subject_norm(phrase_words)
     # a longer noun phrase: PPs, a parenthesis, after an adverbial and a comma, or before a
     # relative pronoun ("Damage to the bone marrow results in", "A shortage of platelets
     # (thrombocytopenia) can cause", "Less often, bacteria can cause", "viruses that cause colds")
-    np = _np_subject(info, lo, end, lex) or _exposed_group(info, lo, end, lex)
+    np_lo = lo
+    if words[lo] == ")" and "(" in words[max(0, lo - 12):lo]:
+        # "A shortage of platelets (thrombocytopenia) can cause": the parenthesis broke the clause
+        k = lo - 1
+        while words[k] != "(":
+            k -= 1
+        np_lo = info.clause_start(k - 1) if k > 0 else 0
+    np = _copula_antecedent(info, np_lo, end, lex, doc_subject) or _np_subject(info, np_lo, end, lex) \
+        or _exposed_group(info, lo, end, lex)
     if np is not None:
         return np
+    vp = _coordinated_vp_subject(info, cue, lex, doc_subject)
+    if vp is not None:
+        return vp
     # an experiencer sentence ("users report experiencing insomnia") is about the document's subject
-    if doc_subject and any(w in lex.experiencers for w in words[lo:cue]):
-        return "", doc_subject
+    if doc_subject and any(w in lex.experiencers for w in words[lo:cue]) \
+            and (doc_subject in lex.main_subject_candidates or "affected" in words[lo:cue]):
+        return "", doc_subject  # "Affected people also have a higher risk of X" on a disease page: the disease
     return None
+
+
+VERB_GAP = frozenset({"can", "may", "might", "could", "will", "would", "also", "often", "usually", "sometimes", "not",
+                      "does", "do", "did", "is", "are", "be", "have", "has", "then", "even", "further", "still"})
+
+
+def _relative_antecedent(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str | None = None):
+    """"... converted to toxic compounds that kill immune cells": the subject of a cue right after
+    "that" is the noun phrase before "that" (a complementizer "that" is followed by a subject, not
+    by the verb), not a subject term further back."""
+    words = info.words
+    j = cue - 1
+    while j > 0 and (words[j] in VERB_GAP or words[j] in lex.transparent):
+        j -= 1
+    if j < 1 or words[j] != "that":
+        return None
+    end = j
+    k = end - 1
+    while k >= 0 and end - k <= 5 and _np_words_ok(words, k, lex) and info.tag_at(k) not in CLAUSE_VERB_TAGS:
+        k -= 1  # ("take medicines that ...": the noun phrase starts after the verb)
+    start = k + 1
+    while start < end and words[start] in ("the", "a", "an"):
+        start += 1
+    if start >= end or info.tag_at(end - 1) not in NOUN_HEAD_TAGS or words[end - 1] in PEOPLE_OR_PRONOUNS:
+        return None
+    cop = _copula_antecedent(info, info.clause_start(j), j + 1, lex, doc_subject)
+    if cop is not None:
+        return cop  # "MEN1 is an inherited disorder that causes ...": MEN1
+    if words[end - 1] in DISEASE_HEADS and any(w in ("is", "are") for w in words[max(0, start - 3):start]):
+        return None  # "X (Y) is an inherited disorder that ...": the class noun is not the subject
+    content = [w for w in words[start:end] if w not in ("the", "a", "an")]
+    if content[-1] in lex.anaphor_nouns or content[-1] in PLACEHOLDER_SUBJECTS | PLACEHOLDER_HEADS \
+            or content[-1] in GROUP_NOUNS \
+            or set(content) & lex.experiencers:
+        return None
+    return info.text[info.tokens[start].start:info.tokens[end - 1].end], _subject_norm(content, lex)
+
+
+def _coordinated_span(info: _SentenceInfo, s: int, e: int, cue: int, lo: int, lex: Lexicon) -> tuple[int, int] | None:
+    """(start, end) of a coordinated list of noun phrases around the subject term at s:e that runs
+    up to the cue ("Being exposed to tobacco smoke, air pollution, dusts, and fumes can cause"),
+    or None when the term stands alone. Every conjunct must end in a noun."""
+    words = info.words
+    end = cue
+    while end > e and (words[end - 1] in VERB_GAP or words[end - 1] in lex.transparent):
+        end -= 1
+    left = s
+    term_is_last = s > 0 and words[s - 1] in ("and", "or")  # "A, B, or <term>": the items before it are the list
+    while left > lo and ((words[left - 1] in ("and", "or") or (words[left - 1] == "," and term_is_last))
+                         or (words[left - 1].isalpha() and words[left - 1] not in NP_STOP
+                             and words[left - 1] not in PEOPLE_OR_PRONOUNS)):
+        left -= 1
+    if left > 0 and "," in words[left:s] and info.tag_at(left - 1) == "IN":
+        left = words.index(",", left) + 1  # "In older adults, smoking and drinking ...": the PP is no list item
+    span = words[left:end]
+    if not any(w in ("and", "or") for w in span) or any(not (w.isalpha() or _hyphenated(w) or w == ",") for w in span):
+        return None
+    # drop leading items that are not noun phrases ("needed, pain medications, ... or corticosteroids")
+    k = left
+    while k < s:
+        nxt = next((m for m in range(k, s) if words[m] in ("and", "or", ",")), None)
+        if nxt is None:
+            break
+        if nxt == k or info.tag_at(nxt - 1) not in NOUN_HEAD_TAGS or any(info.tag_at(m) in CLAUSE_VERB_TAGS for m in range(k, nxt)):
+            k = nxt + 1
+            continue
+        break
+    while k < end and words[k] in ("and", "or", ","):
+        k += 1
+    if (k >= s and end == e) or not any(w in ("and", "or") for w in words[k:end]):
+        return None
+    for m in range(k + 1, s):  # every item before the term ends in a noun ("current or remote use of X" is one item)
+        if words[m] in ("and", "or", ",") and words[m - 1] not in ("and", "or", ",") \
+                and info.tag_at(m - 1) not in NOUN_HEAD_TAGS:
+            return None
+    for m in range(e + 1, end):  # the items after the term end in nouns too
+        if words[m] in ("and", "or", ",") and words[m - 1] not in ("and", "or", ",") \
+                and info.tag_at(m - 1) not in NOUN_HEAD_TAGS:
+            return None
+    if info.tag_at(end - 1) not in NOUN_HEAD_TAGS or any(info.tag_at(m) in CLAUSE_VERB_TAGS for m in range(k, end)):
+        return None
+    return (k, end) if (k, end) != (s, e) else None
+
+
+TOPIC_ANAPHORS = frozenset({"condition", "disease", "disorder", "syndrome", "illness"})
+DISEASE_HEADS = frozenset({"disease", "disorder", "condition", "syndrome", "infection", "illness", "problem", "tumor",
+                           "cancer", "malformation", "defect"})
+
+
+def _copula_antecedent(info: _SentenceInfo, lo: int, end: int, lex: Lexicon, doc_subject: str | None):
+    """"MEN1 is an inherited disorder that causes tumors": the subject of the copula is what
+    causes them, not the class noun before the relative pronoun."""
+    words = info.words
+    if end - 2 < lo or words[end - 1] not in RELATIVE_PRONOUNS or words[end - 2] not in DISEASE_HEADS:
+        return None
+    cop = next((c for c in range(end - 3, lo, -1) if words[c] in ("is", "are") and words[c + 1] in ("a", "an")), None)
+    if cop is None or any(not (w.isalpha() or _hyphenated(w)) for w in words[cop + 2:end - 1]):
+        return None
+    if cop == lo + 1 and words[lo] in lex.anaphor_pronouns:
+        return (info.text[info.tokens[lo].start:info.tokens[lo].end], doc_subject) if doc_subject else None
+    return _np_subject(info, lo, cop, lex)
+
+
+def _coordinated_vp_subject(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str | None):
+    """"Pregnancy causes X but can also lead to Y", "Herpes zoster oticus is caused by X and can
+    cause Y": a verb coordinated with an earlier one shares the sentence's subject."""
+    words = info.words
+    j = cue - 1
+    while j > 0 and (words[j] in VERB_GAP or words[j] in lex.transparent or words[j].endswith("n't")):
+        j -= 1
+    if j <= 0 or words[j] not in ("and", "but", "or"):
+        return None
+    k = next((m for m in range(0, j) if info.tag_at(m) in CLAUSE_VERB_TAGS
+              or (lex.cues.match_at(words, m) or (0, ("",)))[1][0] in ("verb", "inverse")), None)
+    if not k:
+        return None
+    hit = lex.subjects.find_all(words[:k])
+    if hit:
+        hs, he, canon = hit[0]
+        return info.text[info.tokens[hs].start:info.tokens[he - 1].end], canon
+    if words[k - 1] in lex.anaphor_pronouns and k == 1:
+        return (info.text[info.tokens[0].start:info.tokens[0].end], doc_subject) if doc_subject else None
+    return _np_subject(info, 0, k, lex)
 
 
 def _hyphenated(w: str) -> bool:
@@ -474,13 +622,25 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
             ohit = lex.outcomes.match_at(words, i)
             if ohit:
                 if outcome is None:
-                    outcome = (ohit[1][0], ohit[1][1])
+                    # "problems with memory" is more cognitive impairment, not more memory
+                    trouble = -1 if i - start >= 2 and words[i - 1] == "with" and words[i - 2] in TROUBLE_HEADS else 1
+                    outcome = (ohit[1][0], ohit[1][1] * trouble)
                 i += ohit[0]
                 if i < n and words[i] != "of":
                     break
                 continue
             if w == "of" and i > start and i + 1 < n and words[i + 1].isalpha() and words[i + 1] not in NP_STOP:
                 i += 1
+                continue
+            if open_object and w == "with" and i > start and words[i - 1] in TROUBLE_HEADS and i + 1 < n \
+                    and words[i + 1].isalpha() and words[i + 1] not in NP_STOP:
+                i += 1  # "problems with memory, learning, and behavior": the PP names the problem
+                continue
+            if open_object and w in ("and", "or") and i > start and i + 2 < n and words[i + 1].isalpha() \
+                    and (info.tag_at(i - 1) == "JJ" or (i - 1 == start and info.tag_at(i - 1) == "NN")) \
+                    and words[i + 1] not in ("other", "another", "more", "many", "some", "all", "most") \
+                    and info.tag_at(i + 1) == "JJ" and info.tag_at(i + 2) in ("JJ", "NN", "NNS"):
+                i += 2  # coordinated adjectives before one head: "physical and mental health problems"
                 continue
             if not (w.isalpha() or (("-" in w or "'" in w) and any(ch.isalpha() for ch in w))) or w in NP_STOP or w in COORD \
                     or lex.cues.match_at(words, i) or i - start >= 6:
@@ -492,7 +652,7 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
                 content = [w for w in words[start:end] if w not in ("of", "the", "a", "an")]
                 if not open_object or not content or len(content) > 5 or content[-1] in GENERIC_HEADS \
                         or content[0] in PEOPLE_OR_PRONOUNS or content[0] in lex.experiencers \
-                        or info.tag_at(end - 1) not in NOUN_HEAD_TAGS \
+                        or not _noun_head(info, start, end) \
                         or (words[end:end + 1] in (["and"], ["or"]) and end + 1 < n and lex.comparatives.get(words[end + 1])):
                     break  # an open object is a noun phrase ("a smoother and more comfortable ..." is not)
                 if words[end:end + 1] == ["to"] and end + 1 < n and info.tag_at(end + 1) == "VB":
@@ -501,6 +661,23 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
             objects.append((start, end, outcome[0], outcome[1] * flip))
         else:
             break
+        span = words[start:end]
+        head_at = span.index("of") - 1 if "of" in span[1:] else len(span) - 1
+        if open_object and span[head_at] in EXPANDABLE_HEADS \
+                and all(w in GENERIC_MODIFIERS for w in span[:head_at]):
+            m = end + 1 if end < n and words[end] == "," else end
+            marker = 2 if words[m:m + 2] in (["such", "as"], ["ranging", "from"]) \
+                else 1 if m < n and words[m] in ("including", "like") else 0
+            if marker and m + marker < n:
+                objects.pop()  # "many health problems, including X, Y": the examples are the outcomes
+                i = m + marker
+                continue
+        if i < n and words[i] == "(" and ")" in words[i + 1:i + 10]:
+            close = words.index(")", i + 1)
+            if close - i <= 4 and objects and objects[-1][1] == i:
+                # "gastroesophageal reflux disease (GERD)": the abbreviation is part of the outcome as written
+                objects[-1] = (objects[-1][0], close + 1, objects[-1][2], objects[-1][3])
+            i = close + 1  # "pale skin (pallor), weakness, ...": the list goes on
         # coordination: another object (not another cue) follows
         j = i
         while j < n and words[j] in COORD:
@@ -516,8 +693,30 @@ def _read_objects(info: _SentenceInfo, i: int, lex: Lexicon, open_object: bool =
     return objects, (objects[-1][1] if objects else i)
 
 
+TROUBLE_HEADS = frozenset({"problems", "problem", "trouble", "difficulty", "difficulties"})
+# Placeholder heads of subjects whose examples are the real subjects ("drugs, such as midodrine").
+PLACEHOLDER_HEADS = frozenset({"drugs", "medications", "medicines", "stressors", "factors", "conditions", "things",
+                               "changes", "agents", "treatments", "therapies", "interventions", "approaches",
+                               "activities", "problems", "causes"})
+# Modifiers that leave a head generic ("many chronic health problems"; "autoimmune disorders" is a class of its own).
+GENERIC_MODIFIERS = frozenset({"many", "common", "chronic", "other", "certain", "some", "serious", "health", "various",
+                               "several", "physical", "mental", "medical", "and", "or", "severe", "related", "most",
+                               "more", "different", "a", "the", "number", "variety", "of", "these", "such"})
+# Generic heads whose examples are the real outcomes ("many chronic health problems, including X, Y").
+EXPANDABLE_HEADS = frozenset({"problems", "disorders", "conditions", "diseases", "complications", "illnesses",
+                              "factors", "things", "causes", "issues", "variety", "range"})
 NOUN_HEAD_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS", "VBG", "CD"})  # "wheezing" is a symptom too
 CLAUSE_VERB_TAGS = frozenset({"VB", "VBZ", "VBP", "VBD", "MD"})
+
+
+def _noun_head(info: _SentenceInfo, start: int, end: int) -> bool:
+    """Is the last word of words[start:end] a noun? A base-form "verb" right after a noun and
+    before a preposition or punctuation is a mis-tagged compound head ("blood flow to")."""
+    if info.tag_at(end - 1) in NOUN_HEAD_TAGS:
+        return True
+    words = info.words
+    return end - 1 > start and info.tag_at(end - 1) in ("VB", "VBP") and info.tag_at(end - 2) in ("NN", "NNS") \
+        and (end >= len(words) or words[end] in NP_STOP or not words[end].isalpha())
 
 
 def _open_list_item(info: _SentenceInfo, k: int, lex: Lexicon, comma_only: bool = False) -> bool:
@@ -527,8 +726,13 @@ def _open_list_item(info: _SentenceInfo, k: int, lex: Lexicon, comma_only: bool 
     an apposition, not a list)."""
     words, n = info.words, len(info.words)
     if comma_only:
-        clause = info.clause_of[k]
-        if not any(w in ("and", "or") for w, c in zip(words[k:], info.clause_of[k:]) if c == clause):
+        # the list must go on to an "and"/"or" before the clause ends (a parenthesis does not end it)
+        for w in words[k:]:
+            if w in ("and", "or"):
+                break
+            if (w in CLAUSE_PUNCT and w not in ("(", ")")) or w in lex.clause_breaks:
+                return False
+        else:
             return False
     m = k
     while m < n and m - k < 6 and (words[m].isalpha() or "-" in words[m]) and words[m] not in NP_STOP \
@@ -538,11 +742,15 @@ def _open_list_item(info: _SentenceInfo, k: int, lex: Lexicon, comma_only: bool 
         m += 1
     if m == k or words[k] in PEOPLE_OR_PRONOUNS or words[k] in DETERMINERS - {"a", "an", "the", "some", "many", "more"}:
         return False
+    if any(words[x] in lex.subjects and lex.subjects.match_at(words, x) and not lex.outcomes.match_at(words, x)
+           for x in range(k, m)):
+        return False  # "to slow the heartbeat, and anti-arrhythmic drugs": a new subject, not another object
     return m == n or not (lex.cues.match_at(words, m) or lex.modality.match_at(words, m)
                           or info.tag_at(m) in CLAUSE_VERB_TAGS)
 
 
 PASSIVE_FILLERS = frozenset({"be", "been", "being", "is", "are", "was", "were", "can", "may", "might", "could",
+                             "occur", "occurs", "occurred", "develop", "develops", "happen", "happens", "arise", "arises",
                              "often", "sometimes", "usually", "typically", "initially", "commonly", "mainly", "mostly",
                              "primarily", "generally", "probably", "likely", "also", "frequently", "most", "not",
                              "always", "largely", "partly", "either", "only", "rarely", "occasionally", "then"})
@@ -563,8 +771,14 @@ def _outcome_before(info: _SentenceInfo, s: int, lex: Lexicon, doc_subject: str 
     while j >= 0 and info.clause_of[j] == clause and (words[j] in PASSIVE_FILLERS or words[j] in lex.transparent
                                                      or words[j].endswith("n't")):
         j -= 1
+    if j > 0 and words[j] == ")" and "(" in words[max(0, j - 12):j]:
+        j -= 1  # "abnormal paleness of the skin (pallor) due to": the noun phrase before the parenthesis
+        while words[j] != "(":
+            j -= 1
+        j -= 1
+        clause = info.clause_of[j] if j >= 0 else clause
     end = j + 1
-    if j >= 0 and info.clause_of[j] == clause and words[j] in ("it", "this", "that") and doc_subject:
+    if j >= 0 and info.clause_of[j] == clause and words[j] in ("it", "this") and doc_subject:
         return j, end, doc_subject, 1
     while j >= 0 and info.clause_of[j] == clause and end - j <= 6 and (_np_words_ok(words, j, lex) or words[j] == "of"):
         j -= 1
@@ -573,13 +787,61 @@ def _outcome_before(info: _SentenceInfo, s: int, lex: Lexicon, doc_subject: str 
         start += 1
     if start >= end or info.tag_at(end - 1) not in NOUN_HEAD_TAGS:
         return None
+    if start >= 2 and words[start - 1] in ("during", "in", "after") and info.clause_of[start - 2] == clause:
+        # "Hypothyroidism during pregnancy is treated with X": the condition, not its setting
+        k = start - 2
+        while k >= 0 and info.clause_of[k] == clause and start - 1 - k <= 5 and _np_words_ok(words, k, lex):
+            k -= 1
+        if k + 1 < start - 1 and info.tag_at(start - 2) in NOUN_HEAD_TAGS:
+            start, end = k + 1, start - 1
+            while start < end and words[start] in ("the", "a", "an"):
+                start += 1
     content = [w for w in words[start:end] if w not in ("the", "a", "an", "this", "these", "your")]
+    if content and content[-1] in ("cases", "case", "forms", "form") and doc_subject:
+        return start, end, doc_subject, 1  # "Severe cases are treated with X": the page's topic
+    if content and (content[-1] in GROUP_NOUNS or content[0] in GROUP_NOUNS):
+        return None  # "Pregnant women are treated with X", "People treated with X": whom, not what
     if doc_subject and content and content[-1] in lex.anaphor_nouns | {"condition", "disease", "disorder", "syndrome", "problem"} \
             and words[start - 1:start] in (["this"], ["the"], ["these"]):
         return start - 1, end, doc_subject, 1  # "this condition is caused by": the page's topic
     if not content or content[-1] in GENERIC_HEADS:
         return None
     return (start, end, *_outcome_norm(content, lex))
+
+
+def _coordinated_before(info: _SentenceInfo, outcome: tuple, lex: Lexicon) -> list[tuple]:
+    """The outcome before an inverse cue and the noun phrases coordinated with it ("fatigue,
+    lethargy, and/or pallor due to anemia", "Vertigo (a spinning feeling) and dizziness may be
+    treated with X"): one (start, end, outcome_norm, sign) each, nearest first."""
+    words = info.words
+    out = [outcome]
+    k = outcome[0]
+    while len(out) < 8:
+        j = k - 1
+        coord = False
+        while j >= 0 and words[j] in ("and", "or", "/", ","):
+            coord = coord or words[j] in ("and", "or", ",")
+            j -= 1
+        if not coord or j < 0 or j == k - 1:
+            break
+        if words[j] == ")" and "(" in words[max(0, j - 12):j]:
+            while words[j] != "(":
+                j -= 1
+            j -= 1
+        end = j + 1
+        while j >= 0 and end - j <= 6 and _np_words_ok(words, j, lex):
+            j -= 1
+        start = j + 1
+        while start < end and words[start] in ("the", "a", "an"):
+            start += 1
+        if start >= end or info.tag_at(end - 1) not in NOUN_HEAD_TAGS or (j >= 0 and words[j] not in (",", "and", "or")
+                                                                           and j >= 0 and info.clause_of[j] == info.clause_of[start]
+                                                                           and words[j] not in ("(", ":")):
+            break  # a list item is a whole noun phrase, not the tail of a clause
+        content = [w for w in words[start:end] if w not in ("the", "a", "an")]
+        out.append((start, end, *_outcome_norm(content, lex)))
+        k = start
+    return out
 
 
 def _subject_norm(content: list[str], lex: Lexicon) -> str:
@@ -610,21 +872,36 @@ def _subjects_after(info: _SentenceInfo, i: int, lex: Lexicon) -> list[tuple[int
         while i < n and words[i] in ("a", "an", "the", "certain", "some", "several", "many", "other", "various"):
             i += 1
         start = i
-        while i < n and i - start < 6 and (_np_words_ok(words, i, lex) or (words[i] == "of" and i > start)):
-            i += 1
+        while i < n and i - start < 6 and (_np_words_ok(words, i, lex) or (words[i] == "of" and i > start)
+                                           or (i > start and words[i].isalpha() and words[i] not in NP_STOP
+                                               and words[i] not in COORD and info.tag_at(i) in ("NN", "NNS"))):
+            i += 1  # a cue word used as a noun ("heavy lifting") is part of the phrase
         while i > start and words[i - 1] == "of":
             i -= 1
         if i == start or info.tag_at(i - 1) not in NOUN_HEAD_TAGS or info.tag_at(start) in ("RB", "CD"):
             break  # "reduced by approximately half" names no subject
         content = [w for w in words[start:i] if w not in ("of", "the", "a", "an")]
         written = info.text[toks[start].start:toks[i - 1].end]
-        items.append((start, i, (written, _subject_norm(content, lex))))
+        m = i + 1 if i < n and words[i] == "," else i
+        marker = 2 if words[m:m + 2] == ["such", "as"] else 1 if m < n and words[m] in ("including", "like") else 0
+        if marker and content[-1] in PLACEHOLDER_HEADS and m + marker < n:
+            i = m + marker  # "stressors such as heavy lifting and vibration": the examples are the subjects
+            continue
+        if i < n and words[i] == "(" and ")" in words[i + 1:i + 6]:
+            # "tumors of the thymus gland (thymomas), hematologic cancers": the name in brackets is written too
+            close = words.index(")", i + 1)
+            written = info.text[toks[start].start:toks[close].end]
+            items.append((start, close + 1, (written, _subject_norm(content, lex))))
+            i = close + 1
+        else:
+            items.append((start, i, (written, _subject_norm(content, lex))))
         j = i
         while j < n and words[j] in COORD:
             j += 1
         if j == i or j >= n or not (lex.subjects.match_at(words, j)
+                                     or (words[i:j] in (["or"], [",", "or"]) and _np_words_ok(words, j, lex))
                                      or _open_list_item(info, j, lex, comma_only=words[i:j] == [","])):
-            break
+            break  # ("due to medication or infections is ...": "or" joins noun phrases)
         i = j
     return items
 
@@ -726,6 +1003,8 @@ def _direction(cls: str, canon: str, sign: int, lex: Lexicon) -> tuple[str, int]
         d = -improve
     elif cls == "interact":
         return "interacts_with", 0
+    elif cls == "affect":
+        return "no_effect", 0  # "therapies tried with minimal success include X"
     else:
         d = int(lex.effect_classes[cls]["direction"]) * sign
     nominal = lex.effect_classes[cls]
@@ -811,10 +1090,19 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
         k += 1
         if s < consumed:
             continue
-        if _after_than(words, s) or any(lex.non_assertive.match_at(words, j) for j in range(max(0, s - 3), s)):
-            continue  # "... than to help you sleep", "to avoid triggering ...": not asserted
+        if _after_than(words, s) or _not_asserted(info, s, lex):
+            continue  # "... than to help you sleep", "to avoid triggering ...", "If X is caused by Y, ...": not asserted
         if kind == "verb" and e - s == 1 and _attributive(words, s):
             continue  # "increased fragility", "including elevating the legs": not a verb with a subject
+        if kind == "verb" and words[s].endswith("ing") and s > 0 and words[s - 1] == "," \
+                and lex.list_scan.any_in(text, joined):
+            continue  # "Treatment may involve resting, elevating the legs, ...": items of a list, read by list_item_claims
+        if kind == "verb" and e - s == 1 and s > 0 and words[s - 1] in ADJECTIVE_SLOT_BEFORE \
+                and not (e < len(words) and lex.outcomes.match_at(words, e)) \
+                and info.tag_at(s) in ("JJ", "JJR", "JJS", "NN", "NNS"):
+            continue  # "the feet and lower legs", "a slow heartbeat": an adjective or noun, not the verb
+        if kind == "verb" and e < len(words) and words[s].endswith("s") and words[e] in NOUN_CUE_FOLLOWERS:
+            continue  # "Other causes include X": the noun, not the verb
         if kind in ("verb", "noun"):
             cls = payload
             # "help" + verb is transparent; handled by the transparent list.
@@ -827,6 +1115,8 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             if cls == "affect":
                 objects, obj_end = _read_objects(info, last_end, lex)
                 if _polarity(info, s, lex) != "negated" or not objects:
+                    # "can affect the risk of developing X": undirected, and no claim inside its object
+                    consumed = max(consumed, _read_objects(info, last_end, lex, open_object=True)[1])
                     continue
                 for os_, oe, canon, _sign in objects:
                     claims.append(_make(info, s, s, oe, os_, oe, "no_effect", canon, 0, lex, doc_subject, negate=False))
@@ -852,11 +1142,18 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             objects, obj_end = _read_objects(info, last_end, lex, open_object=phrase in lex.open_object)
             if not objects:
                 continue
+            if _ranking(info, last_end, objects[0][0], obj_end):
+                consumed = obj_end
+                continue  # "causes more deaths than any other cancer": a ranking, not an effect
             consumed = obj_end
             # "The most common side effects are headaches": whose side effects? a subject named
             # in the sentence, else the document's
             about_effects = kind == "noun" and "effects" in words[s:e]
             seen_dirs = set()
+            if doc_subject:  # "infections that may cause the condition": the page's topic
+                objects = [(os_, oe, doc_subject, 1) if oe - os_ == 1 and os_ > 0 and words[os_ - 1] in ("the", "this")
+                           and words[os_] in TOPIC_ANAPHORS else (os_, oe, canon, sign)
+                           for os_, oe, canon, sign in objects]
             for cs, ce, ccls in chain:
                 for os_, oe, canon, sign in objects:
                     pred, d = _direction(ccls, canon, sign, lex)
@@ -870,11 +1167,11 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             outcome = _outcome_before(info, s, lex, doc_subject)
             if outcome is None:
                 continue
-            os_, oe, canon, sign = outcome
             items = _subjects_after(info, e, lex)
-            for ss, se, subject in items:
-                pred, d = _direction(payload, canon, sign, lex)
-                claims.append(_make(info, s, s, se, os_, oe, pred, canon, d, lex, doc_subject, subject=subject))
+            for os_, oe, canon, sign in _coordinated_before(info, outcome, lex):
+                for ss, se, subject in items:
+                    pred, d = _direction(payload, canon, sign, lex)
+                    claims.append(_make(info, s, s, se, os_, oe, pred, canon, d, lex, doc_subject, subject=subject))
             if items:
                 consumed = items[-1][1]
         elif kind == "help" and _after_than(words, s):
@@ -886,11 +1183,14 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 continue
             objects, obj_end = _read_objects(info, e, lex)
             if not objects:
+                claims.extend(_topic_treatment(info, s, e, lex, doc_subject))  # "A humidifier can also help."
                 continue
             consumed = obj_end
             for os_, oe, canon, sign in objects:
                 pred, d = _direction("improve", canon, sign, lex)
                 claims.append(_make(info, s, s, oe, os_, oe, pred, canon, d, lex, doc_subject))
+        elif kind == "postverb" and payload == "treat":
+            claims.extend(_topic_treatment(info, s, e, lex, doc_subject))  # "A muscle relaxant may be prescribed."
         elif kind == "postverb":
             # "Mild stomach upset and diarrhea can occur at higher doses": outcomes precede the verb
             lo = info.clause_start(s)
@@ -928,8 +1228,12 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
         elif kind == "safe":
             if payload == 1 and not _safe_use(words, s, e, lex):
                 continue
+            if payload == -1 and e < len(words) and e - s == 1 and words[e].isalpha() and words[e] not in NP_STOP \
+                    and words[e] not in COORD:
+                continue  # "harmful chemicals", "dangerous situations": an attribute of a noun, not a safety claim
             c = _make(info, s, s, e, s, e, "safe", "side_effects", 0, lex, doc_subject,
-                      force_negated=(payload == -1))
+                      force_negated=(payload == -1 and _polarity(info, s, lex) != "negated"),
+                      negate=payload != -1)  # "probably not harmful" is a safety claim
             if c:
                 claims.append(c)
         elif kind == "no_effect":
@@ -967,6 +1271,34 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
     return out
 
 
+TEST_HEADS = frozenset({"test", "tests", "testing", "exam", "exams", "examination", "scan", "scans", "biopsy"})
+TOPIC_TREATMENT_ENDS = frozenset({".", ";", "!", ",", "if", "for", "when", "in"})
+
+
+def _topic_treatment(info: _SentenceInfo, s: int, e: int, lex: Lexicon, doc_subject: str | None) -> list[Claim]:
+    """On a page about a condition (its topic is not a lexicon subject), "X can also help." and
+    "X may be prescribed/is needed" with no object say that X treats the page's topic. Examples
+    after a placeholder ("Several things may help, such as A and B") are the subjects."""
+    words = info.words
+    if not doc_subject or doc_subject in lex.main_subject_candidates \
+            or (e < len(words) and words[e] not in TOPIC_TREATMENT_ENDS):
+        return []
+    if words[e:e + 3] == [",", "such", "as"]:
+        subjects = [subj for _s, _e, subj in _subjects_after(info, e + 3, lex)]
+    else:
+        subj = _subject_before(info, s, lex, doc_subject)
+        subjects = [subj] if subj and subj[0] and subj[1] != doc_subject \
+            and subj[1] not in SUBJECT_LIGHT_HEADS | PLACEHOLDER_SUBJECTS | PLACEHOLDER_HEADS \
+            and subj[1].rsplit("_", 1)[-1] not in PLACEHOLDER_SUBJECTS | TEST_HEADS else []
+    pred, d = _direction("treat", doc_subject, 1, lex)
+    out = []
+    for subj in subjects:
+        c = _make(info, s, s, e, s, e, pred, doc_subject, d, lex, doc_subject, subject=subj)
+        if c is not None:
+            out.append(replace(c, outcome=doc_subject.replace("_", " ")))
+    return out
+
+
 def _split_subject(c: Claim, lex: Lexicon) -> list[Claim]:
     """One claim per conjunct of a coordinated open-class subject ("Having hepatitis or cirrhosis
     can increase the risk" -> hepatitis, cirrhosis). Lexicon subjects are single terms already."""
@@ -975,7 +1307,14 @@ def _split_subject(c: Claim, lex: Lexicon) -> list[Claim]:
     parts, pos = [], 0
     if "(" in c.subject:
         return [c]
-    for piece in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", c.subject):
+    # conjunctions inside a prepositional phrase join its objects ("surgery to the head and neck")
+    prep = SUBJECT_PP.search(c.subject)
+    head, tail = (c.subject[:prep.start()], c.subject[prep.start():]) if prep else (c.subject, "")
+    pieces = re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", head)
+    if len(pieces) < 2:
+        return [c]
+    pieces[-1] += tail
+    for piece in pieces:
         content = [w for w in words_of(piece) if w not in ("the", "a", "an", "both", "either")]
         if not content:
             return [c]
@@ -983,10 +1322,20 @@ def _split_subject(c: Claim, lex: Lexicon) -> list[Claim]:
     return parts
 
 
+SUBJECT_PP = re.compile(r"\s(?:to|of|in|on|with|from|for|at|by|during)\s")
+
+
+GENETIC_WORDS = frozenset({"gene", "genes", "mutation", "mutations", "mutated", "allele", "alleles", "genotype",
+                           "genotypes", "copy", "copies", "deletion", "deletions", "variant", "variants",
+                           "chromosome", "chromosomes", "polymorphism", "polymorphisms"})
+
+
 def _demographic(c: Claim, lex: Lexicon) -> bool:
-    """"Men have a greater risk", "Being white": a group of people is not a cause."""
+    """"Men have a greater risk", "Being white": a group of people is not a cause; nor is a gene
+    ("Mutations in the CAT gene cause ...": genetic etiology, not a health claim)."""
     norm = c.subject_norm.removeprefix("being_")
-    return norm in lex.demographic or norm.split("_")[0] in ("not", "no")
+    parts = norm.split("_")
+    return norm in lex.demographic or parts[0] in ("not", "no") or any(w in GENETIC_WORDS for w in parts)
 
 
 def _self_referential(c: Claim) -> bool:
@@ -1008,7 +1357,15 @@ class ListFrame:
     attribution: str
 
 
-ITEM_STOPS = re.compile(r",|;|\(|:|\s-\s|\s(?:which|that|who|such as|because|especially|including|if|when)\s")
+LIST_Y_TRAILERS = frozenset({"typically", "usually", "often", "generally", "commonly", "may", "can", "might", "also",
+                             "sometimes", "mainly", "mostly", "will"})
+# an inline "item" that opens a clause is not a list item ("..., which may reduce X and help to ease Y")
+ITEM_NON_STARTS = frozenset({"which", "that", "who", "whose", "help", "helps", "to", "because", "although", "but",
+                             "since", "when", "if", "while", "where"})
+INLINE_LIST_END = re.compile(r",?\s(?:which|who|that|because|if|when|since|although|whose)\s")
+ITEM_STOPS = re.compile(r",|;|\(|:|\s-\s|\s(?:which|that|who|such as|because|especially|including|if|when)\s"
+                        r"|\sto\s(?:reduce|relieve|treat|prevent|control|ease|lower|raise|help|improve|decrease|"
+                        r"descrease|slow|normalize|open|kill|keep|stop|manage|correct|restore|strengthen|increase)\b")
 BULLET = re.compile(r"(?:^|\s)-\s+")
 
 
@@ -1032,6 +1389,9 @@ def list_frame(text: str, topic: str | None, lex: Lexicon | None = None, joined:
     y = m.groupdict().get("y")
     written = text[m.start("y"):m.end("y")].strip() if y else (topic or "")
     words = words_of(written)
+    while y and words and words[-1] in LIST_Y_TRAILERS:  # "Treatment for X typically includes"
+        words.pop()
+        written = written[:written.lower().rstrip().rfind(" ")].rstrip() if " " in written.strip() else ""
     if not words or len(words) > 8:
         return None
     content = [w for w in words if w not in ("the", "a", "an", "your", "this")]
@@ -1063,7 +1423,8 @@ def list_frame(text: str, topic: str | None, lex: Lexicon | None = None, joined:
     elif stripped.strip(" .") and ":" not in rest:
         # an inline list: "Treatment may include medicines, counseling, and support groups."
         pos = 0
-        for piece in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", stripped):
+        cut = INLINE_LIST_END.search(stripped)  # the list ends where a clause begins
+        for piece in re.split(r",\s*(?:and/or\s+|and\s+|or\s+)?|\s+(?:and/or|and|or)\s+", stripped[:cut.start()] if cut else stripped):
             at = stripped.find(piece, pos)
             if piece.strip(" ."):
                 spans.append((offset + at, offset + at + len(piece)))
@@ -1080,11 +1441,23 @@ def list_item_claims(text: str, spans: list[tuple[int, int]], frame: ListFrame, 
     out = []
     for start, end in spans:
         item = text[start:end]
+        if words_of(item[:30])[:1] and words_of(item[:30])[0] in ITEM_NON_STARTS:
+            continue
         cut = ITEM_STOPS.search(item)
         head = item[:cut.start()] if cut else item
+        example = re.match(r"\s*,?\s*(?:such as|like|including)\s+", item[cut.start():]) if cut else None
+        if example and words_of(head)[-1:] and words_of(head)[-1] in PLACEHOLDER_HEADS:
+            # "medications such as beta blockers or calcium channel blockers": the examples are the items
+            start = start + cut.start() + example.end()
+            item = text[start:end]
+            cut = ITEM_STOPS.search(item)
+            head = item[:cut.start()] if cut else item
         head = head.strip().rstrip(".").strip()
         if not head:
             continue
+        lead = re.match(r"(?:and/or|and|or)\s+", head)
+        if lead:
+            head = head[lead.end():]
         base = start + item.find(head)
         pos = 0
         for part in re.split(r"\s+(?:or|and)\s+", head):
@@ -1131,6 +1504,35 @@ def _attributive(words: list[str], s: int) -> bool:
         # participle clause is the main clause's (", leading to X")
         return s == 0 or words[s - 1] in GERUND_LIST_BEFORE
     return s == 0 or words[s - 1] in ATTRIBUTIVE_BEFORE
+
+
+CONDITIONAL_OPENERS = frozenset({"if", "when", "whenever", "unless"})
+AVOID_WORDS = frozenset({"avoid", "avoiding", "to"})
+
+
+def _not_asserted(info: _SentenceInfo, s: int, lex: Lexicon) -> bool:
+    """A cue under a non-assertive frame of its clause ("to avoid triggering", "The goal of
+    treatment is to restore", "whether it has been proven to reduce"), or inside a
+    sentence-initial conditional clause ("If rickets is caused by X, then ..."): not asserted."""
+    words = info.words
+    lo = info.clause_start(s)
+    for j in range(min(lo, max(0, s - 3)), s):
+        if lex.non_assertive.match_at(words, j) and (j >= s - 3 or words[j] not in AVOID_WORDS):
+            return True  # "avoid" only right before the cue ("take X to avoid anemia caused by Y" asserts the cause)
+    return words[0] in CONDITIONAL_OPENERS and "," in words and words.index(",") > s
+
+
+ADJECTIVE_SLOT_BEFORE = frozenset({"and", "or", "the", "a", "an", "your", "their", "its", "his", "her", "our", "my"})
+NOUN_CUE_FOLLOWERS = frozenset({"include", "included", "including", "are", "were", "vary", "varies", "remain", "differ"})
+
+
+def _ranking(info: _SentenceInfo, cue_end: int, obj_start: int, obj_end: int) -> bool:
+    """"more/most X ... than": the object is compared with others (prevalence or ranking)."""
+    words = info.words
+    if not any(w in ("more", "most", "fewer") for w in words[cue_end:obj_start + 1]):
+        return False
+    clause_end = info.clause_span(obj_start)[1]
+    return "than" in words[obj_end:clause_end + 1]
 
 
 def _after_than(words: list[str], s: int) -> bool:
@@ -1231,7 +1633,7 @@ def _make(info: _SentenceInfo, anchor: int, cue: int, end_tok: int, out_s: int, 
         terms = [(s_, e_, c_) for s_, e_, c_ in info.subject_terms(lex)
                  if c_ == doc_subject or not _is_modifier(info.words, e_, lex)]
         subj = (info.text[info.tokens[terms[0][0]].start:info.tokens[terms[0][1] - 1].end], terms[0][2]) if terms \
-            else (("", doc_subject) if doc_subject else None)
+            else (("", doc_subject) if doc_subject in lex.main_subject_candidates else None)
     else:
         subj = _subject_before(info, anchor, lex, doc_subject)
     if subj is None:

@@ -450,3 +450,130 @@ def test_list_items_in_the_following_sentences_take_the_pages_topic():
 
 def test_a_sentence_without_an_introducer_opens_no_list():
     assert list_frame("The factors are still being studied.", "Gout") is None
+
+
+def test_placeholder_list_item_is_replaced_by_its_examples():
+    text = "Treatment options include medications such as triptans or beta blockers, and biofeedback."
+    frame, spans, _ = list_frame(text, "Migraine")
+    got = {c.subject for c in list_item_claims(text, spans, frame)}
+    assert got == {"triptans", "beta blockers", "biofeedback"}
+
+
+def test_list_introducer_outcome_drops_a_trailing_adverb_and_the_list_stops_at_a_clause():
+    text = "Treatment for bursitis usually includes rest and ice, which may ease the swelling."
+    frame, spans, _ = list_frame(text, "Bursitis")
+    assert frame.outcome == "bursitis"
+    assert {c.subject for c in list_item_claims(text, spans, frame)} == {"rest", "ice"}
+
+
+def test_purpose_clause_is_cut_from_a_list_item():
+    text = "Treatment may include creams to relieve itching and antihistamines."
+    frame, spans, _ = list_frame(text, "Hives")
+    assert {c.subject for c in list_item_claims(text, spans, frame)} == {"creams", "antihistamines"}
+
+
+def test_therapies_tried_with_minimal_success_have_no_effect():
+    text = "Therapies that have been tried with minimal success include massage and acupuncture."
+    frame, spans, _ = list_frame(text, "Tinnitus")
+    got = {(c.subject, c.predicate, c.direction) for c in list_item_claims(text, spans, frame)}
+    assert got == {("massage", "no_effect", 0), ("acupuncture", "no_effect", 0)}
+
+
+# ------------------------------------------------------------------ open-class constructions (MedQuAD, issue #3)
+
+
+def subjects_of(sentence: str, subject: str | None = None) -> set[tuple[str, str, str]]:
+    return {(c.subject_norm, c.predicate, c.outcome_norm) for c in extract(sentence, subject)}
+
+
+def test_coordinated_subjects_around_a_lexicon_term_are_all_subjects():
+    assert subjects_of("Smoking, air pollution, and radon can cause lung cancer.") == {
+        ("smoking", "causes", "cancer"), ("air_pollution", "causes", "cancer"), ("radon", "causes", "cancer")}
+
+
+def test_an_introductory_phrase_before_a_comma_is_not_a_coordinated_subject():
+    assert {c.subject_norm for c in extract("Taken at night, melatonin can cause vivid dreams.", "melatonin")} \
+        == {"melatonin"}
+
+
+def test_placeholder_subject_after_an_inverse_cue_gives_its_examples():
+    assert {s for s, _p, _o in subjects_of("Back strain is often caused by activities such as heavy lifting and twisting.")} \
+        == {"heavy_lifting", "twisting"}
+
+
+def test_or_joins_the_subjects_of_an_inverse_cue_before_the_main_verb():
+    assert {s for s, _p, _o in subjects_of("Hearing loss due to loud noise or ear infections can be permanent.")} \
+        == {"loud_noise", "ear_infections"}
+
+
+def test_placeholder_subject_of_help_gives_its_examples_on_a_condition_page():
+    got = subjects_of("Several things may help, such as splints, massage, and stretching exercises.", "carpal_tunnel")
+    assert got == {("splints", "treats", "carpal_tunnel"), ("massage", "treats", "carpal_tunnel"),
+                   ("stretching_exercises", "treats", "carpal_tunnel")}
+
+
+def test_purpose_clause_after_help_or_prescribed_names_its_own_target():
+    assert extract("Surgery may be needed to remove the stone.", "gout") == []
+
+
+def test_affected_people_are_the_pages_topic():
+    c = only("Affected people have a higher risk of developing gallstones.", "hereditary_spherocytosis")
+    assert (c.subject_norm, c.outcome_norm) == ("hereditary_spherocytosis", "gallstone")
+
+
+def test_subject_after_the_cue_must_be_a_main_subject_term():
+    # "the drugs" after the cue is not what "reduced" is about
+    assert not any(c.subject_norm == "medications"
+                   for c in extract("Patients who have reduced kidney function may need lower doses of the drugs.", None))
+
+
+def test_abbreviation_in_brackets_is_part_of_the_outcome_as_written():
+    c = claim_on("Heavy drinking raises the risk of chronic obstructive pulmonary disease (COPD).",
+                 "chronic_obstructive_pulmonary_disease", None)
+    assert c.outcome.endswith("(COPD)")
+
+
+def test_an_introductory_prepositional_phrase_is_not_a_conjunct_of_the_subject():
+    assert {c.subject_norm for c in extract("In older adults, smoking and drinking raise the risk of falls.", None)} \
+        == {"smoking", "drinking"}
+
+
+def test_coordinated_adjectives_do_not_split_a_subject():
+    assert {c.subject_norm for c in extract("Current or past use of opioids can cause constipation.", None)} \
+        == {"opioids"}
+
+
+def test_subject_of_a_relative_clause_is_the_noun_before_that():
+    got = subjects_of("Some bacteria produce toxins that damage the kidneys.")
+    assert {s for s, _p, _o in got} == {"toxins"}
+
+
+def test_copula_antecedent_of_a_disorder_that_causes():
+    got = subjects_of("Fabry disease is an inherited disorder that causes painful hands and feet.")
+    assert {s for s, _p, _o in got} == {"fabry_disease"}
+
+
+def test_problems_with_a_list_reads_every_item():
+    got = {c.outcome for c in extract("Jet lag can cause problems with sleeping, concentrating, and digestion.", None)}
+    assert got == {"problems with sleeping", "concentrating", "digestion"}
+
+
+def test_the_condition_as_an_object_is_the_pages_topic():
+    c = only("Bacteria that can cause the condition should be treated.", "cellulitis")
+    assert (c.subject_norm, c.outcome_norm) == ("bacteria", "cellulitis")
+
+
+def test_a_variety_of_diseases_ranging_from_gives_the_examples():
+    got = subjects_of("Listeria causes a variety of illnesses, ranging from meningitis to sepsis.")
+    assert ("listeria", "causes", "meningitis") in got
+    assert not any(o.startswith("variety") for _s, _p, o in got)
+
+
+def test_risk_of_having_and_dying_from_reads_the_diseases():
+    got = subjects_of("Drinking increases your risk of having and dying from liver disease and stroke.")
+    assert {o for _s, _p, o in got} >= {"liver_disease"}
+    assert not any(o in ("having", "dying") for _s, _p, o in got)
+
+
+def test_a_base_form_cue_used_as_an_adjective_is_not_a_verb():
+    assert extract("Gout often affects the big toe and lower legs.", None) == []
