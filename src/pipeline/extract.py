@@ -149,7 +149,7 @@ class _SentenceInfo:
     levels: list[Mention] = field(default_factory=list)
     populations: list[Mention] = field(default_factory=list)
     contexts: list[Mention] = field(default_factory=list)
-    tags: list[str] | None = None  # Penn tags, computed on first use (most sentences never need them)
+    tags: list[str | None] | None = None  # Penn tags, computed on first use (most sentences never need them)
     _clause_spans: dict | None = None
     _subject_terms: list | None = None
 
@@ -177,9 +177,18 @@ class _SentenceInfo:
         return self._subject_terms
 
     def tag_at(self, i: int) -> str:
+        """Penn tag of token i. Tagged a clause at a time (most cues need one clause), with two
+        words of context on each side: the tagger's features look two words either way."""
         if self.tags is None:
-            self.tags = tag([self.text[t.start:t.end] for t in self.tokens])
-        return self.tags[i]
+            self.tags = [None] * len(self.tokens)
+        found = self.tags[i]
+        if found is None:
+            first, last = self.clause_span(i)
+            lo, hi = max(0, first - 2), min(len(self.tokens), last + 3)
+            tagged = tag([self.text[t.start:t.end] for t in self.tokens[lo:hi]])
+            self.tags[first:last + 1] = tagged[first - lo:last + 1 - lo]
+            found = self.tags[i]
+        return found
 
 
 # ----------------------------------------------------------------- subjects
