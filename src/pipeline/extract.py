@@ -438,6 +438,9 @@ def _skip(words: list[str], i: int, lex: Lexicon, limit: int) -> int:
         hit = lex.object_skip.match_at(words, i)
         if hit:
             i += hit[0]
+        elif words[i] in lex.comparatives and words[i + 1:i + 2] == ["for"] and i + 3 < limit \
+                and words[i + 2] in lex.experiencers and words[i + 3] == "to":
+            i += 4  # "easier for individuals to fall asleep" reads as "easier to fall asleep"
         elif words[i] in lex.transparent:
             i += 1
         else:
@@ -662,7 +665,7 @@ def _modality(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
         if info.clause_of[j] != clause:
             continue
         hit = lex.modality.match_at(words, j)
-        if hit:
+        if hit and hit[1] != "certain":
             if hit[1] == "possible":
                 return "possible"
             found = "probable"
@@ -694,11 +697,13 @@ def _nearest(mentions, info: _SentenceInfo, cue: int):
     return inside or mentions
 
 
-def _attach_conditions(claim: Claim, info: _SentenceInfo) -> Claim:
+def _attach_conditions(claim: Claim, info: _SentenceInfo, with_dose: bool = True) -> Claim:
+    """Dose, dose level, population and context of the claim's clause (``with_dose`` False: the
+    sentence's amount is the claim's value, not a condition)."""
     cue = claim.cue_index
     pos = info.tokens[cue].start
     parts: list[tuple[int, str]] = []
-    doses = [d for d in _nearest(info.doses, info, cue) if d.unit != "h"]
+    doses = [d for d in _nearest(info.doses, info, cue) if d.unit != "h"] if with_dose else []
     if doses:
         d = min(doses, key=lambda d: abs(d.start - pos))
         claim.dose_min, claim.dose_max, claim.dose_unit = d.lo, d.hi, d.unit
@@ -743,9 +748,14 @@ def _direction(cls: str, canon: str, sign: int, lex: Lexicon) -> tuple[str, int]
     return ("increases" if d > 0 else "decreases"), d
 
 
-def _is_property_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
-    """A property adjective used as a claim: followed by a property head ("calming effects",
-    "calming and energizing effects"), or after a copula ("is calming")."""
+PREDICATE_MODIFIER_TAGS = frozenset({"DT", "JJ", "JJR", "JJS", "RB", "RBR", "RBS", "VBN"})
+
+
+def _is_property_use(info: _SentenceInfo, s: int, e: int, lex: Lexicon) -> bool:
+    """A property word used as a claim: followed by a property head ("calming effects",
+    "calming and energizing effects"), or after a copula ("is calming", and for a noun "is a
+    stimulant", "is the most widely used stimulant")."""
+    words = info.words
     j = e
     steps = 0
     while j < len(words) and steps < 5:
@@ -765,11 +775,16 @@ def _is_property_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
     k = s - 1
     while k >= 0 and words[k] in lex.transparent | {"very", "quite", "mildly", "highly", "somewhat", "too", "more", "less", "most", "least", "not", "both", "and", "a", "an", "mostly"}:
         k -= 1
-    for back in (1, 2):
-        if k - back + 1 >= 0 and lex.copulas.match_at(words, k - back + 1):
-            hit = lex.copulas.match_at(words, k - back + 1)
-            if k - back + 1 + hit[0] == k + 1:
-                return True
+    # a noun's determiner and modifiers ("a natural", "the most widely used")
+    m = k
+    while m >= 0 and s - m <= 6 and words[m].isalpha() and info.tag_at(m) in PREDICATE_MODIFIER_TAGS:
+        m -= 1
+    for end in {k, m}:
+        for back in (1, 2):
+            if end - back + 1 >= 0 and lex.copulas.match_at(words, end - back + 1):
+                hit = lex.copulas.match_at(words, end - back + 1)
+                if end - back + 1 + hit[0] == end + 1:
+                    return True
     return False
 
 
@@ -925,7 +940,7 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             pred, d = _direction(payload, canon, sign, lex)
             claims.append(_make(info, os_, os_, e, os_, s, pred, canon, d, lex, doc_subject))
         elif kind in ("property", "property_neg"):
-            if kind == "property" and not _is_property_use(words, s, e, lex):
+            if kind == "property" and not _is_property_use(info, s, e, lex):
                 continue
             canon, d = payload
             if kind == "property_neg" and int(d) > 0 and lex.outcome_info.get(canon, {}).get("adverse"):
@@ -1050,7 +1065,8 @@ def list_frame(text: str, topic: str | None, lex: Lexicon | None = None, joined:
     before = words_of(text[:m.end()])
     modality = "certain"
     for _s, _e, label in lex.modality.find_all(before):
-        modality = "possible" if label == "possible" or modality == "possible" else "probable"
+        if label != "certain":
+            modality = "possible" if label == "possible" or modality == "possible" else "probable"
     attribution = "author"
     for _s, _e, label in lex.attribution.find_all(before):
         attribution = label
@@ -1123,7 +1139,7 @@ def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen:
                 and c.dose_unit == "mg" and (c.subject_norm, "max_daily_dose", 0, "affirmed", True) not in seen:
             seen.add((c.subject_norm, "max_daily_dose", 0, "affirmed", True))
             out.append(replace(c, predicate="has_property", outcome_norm="max_daily_dose", outcome=c.condition,
-                               value_min=None, value_max=c.dose_max, value_unit="mg", dose_min=None,
+                               value_min=c.dose_max, value_max=c.dose_max, value_unit="mg", dose_min=None,
                                dose_max=None, dose_unit=None, dose_level=None, condition=""))
     return out
 
@@ -1223,8 +1239,7 @@ def _numeric_claims(info: _SentenceInfo, hits, lex: Lexicon, doc_subject) -> lis
             c.polarity = "negated"  # "The half-life is not 2 hours"
         c.end = max(c.end, a.end)
         c.effect = info.text[c.start:c.end]
-        c.condition = ""
-        out.append(c)
+        out.append(_attach_conditions(c, info, with_dose=False))  # "for pregnant women"
     return out
 
 

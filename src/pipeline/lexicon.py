@@ -160,7 +160,7 @@ class Lexicon:
     experiencers: frozenset[str]
     negation: PhraseMatcher
     negation_cancel: PhraseMatcher
-    modality: PhraseMatcher      # -> possible / probable
+    modality: PhraseMatcher      # -> possible / probable (or certain: a modal that is not a hedge)
     attribution: PhraseMatcher   # -> label
     clause_breaks: frozenset[str]
     object_skip: PhraseMatcher
@@ -308,7 +308,8 @@ def load_lexicon() -> Lexicon:
         experiencers=frozenset(cue["experiencers"]),
         negation=PhraseMatcher((p, True) for p in cue["negation"]["cues"]),
         negation_cancel=PhraseMatcher((p, True) for p in cue["negation"]["cancelled_by"]),
-        modality=PhraseMatcher([(p, "possible") for p in cue["modality"]["possible"]]
+        modality=PhraseMatcher([(p, "certain") for p in cue["modality"].get("certain", ())]
+                               + [(p, "possible") for p in cue["modality"]["possible"]]
                                + [(p, "probable") for p in cue["modality"]["probable"]]),
         attribution=PhraseMatcher((p, label) for label in ("contested", "users_report", "experts", "studies")
                                   for p in cue["attribution"][label]),
