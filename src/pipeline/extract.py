@@ -226,7 +226,12 @@ def _clauses(words: list[str], lex: Lexicon) -> list[int]:
     """Clause number per token: clause-break words and strong punctuation start a clause;
     a subordinate clause ("while often touted as X, it ...") also ends at its next comma."""
     out, n, in_sub = [], 0, False
-    for w in words:
+    for i, w in enumerate(words):
+        if w in SUBORDINATORS and words[i + 1:i + 2] and words[i + 1].endswith("ing") and words[i + 1].isalpha():
+            # "..., while ensuring minimal side effects": a participle with no subject of its own
+            # belongs to the main clause (its subject, hedges and negation)
+            out.append(n)
+            continue
         if w in CLAUSE_PUNCT or w in lex.clause_breaks:
             n += 1
             in_sub = w in SUBORDINATORS
@@ -433,8 +438,24 @@ def _first_subject(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str
 
 
 # ----------------------------------------------------------------- objects
+def _experiencer_relative(words: list[str], i: int, lex: Lexicon, limit: int) -> int:
+    """End of "those (who are) seeking to recover from" at ``i`` (the people a remedy is for,
+    before its outcome), or ``i`` when there is none."""
+    if words[i] not in lex.experiencers and words[i] != "people":
+        return i
+    j = i + 1
+    if words[j:j + 1] == ["who"]:
+        j += 2 if words[j + 1:j + 2] in (["are"], ["is"]) else 1
+    hit = lex.experiencer_relatives.match_at(words, j) if j < limit else None
+    return j + hit[0] if hit else i
+
+
 def _skip(words: list[str], i: int, lex: Lexicon, limit: int) -> int:
     while i < limit:
+        rel = _experiencer_relative(words, i, lex, limit)
+        if rel > i:
+            i = rel
+            continue
         hit = lex.object_skip.match_at(words, i)
         if hit:
             i += hit[0]
@@ -875,6 +896,13 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 continue
             objects, obj_end = _read_objects(info, last_end, lex, open_object=phrase in lex.open_object)
             if not objects:
+                # "for an energy boost": an improving verb that is also a noun after its outcome
+                # (only after "a"/"an": "prescription sleep aids" names other products)
+                noun_cls = lex.postfix_noun_class.get(phrase) if len(chain) == 1 else None
+                c = _postfix_claim(info, s, e, noun_cls, lex, doc_subject, after_article=True) \
+                    if noun_cls == "improve" else None
+                if c is not None:
+                    claims.append(c)
                 continue
             consumed = obj_end
             # "The most common side effects are headaches": whose side effects? a subject named
@@ -925,20 +953,9 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 pred, d = _direction(payload, canon, sign, lex)
                 claims.append(_make(info, os_, s, e, os_, oe, pred, canon, d, lex, doc_subject, outcome_first=True))
         elif kind == "postfix":
-            # "pain relief", "insomnia management": the outcome precedes the noun
-            j = s
-            best = None
-            for back in range(1, 5):
-                if s - back < 0:
-                    break
-                ohit = lex.outcomes.match_at(words, s - back)
-                if ohit and s - back + ohit[0] == s:
-                    best = (s - back, ohit[1])
-            if best is None:
-                continue
-            os_, (canon, sign) = best
-            pred, d = _direction(payload, canon, sign, lex)
-            claims.append(_make(info, os_, os_, e, os_, s, pred, canon, d, lex, doc_subject))
+            c = _postfix_claim(info, s, e, payload, lex, doc_subject)
+            if c is not None:
+                claims.append(c)
         elif kind in ("property", "property_neg"):
             if kind == "property" and not _is_property_use(info, s, e, lex):
                 continue
@@ -1129,6 +1146,24 @@ def list_item_claims(text: str, spans: list[tuple[int, int]], frame: ListFrame, 
             if not _self_referential(c) and not _demographic(c, lex):
                 out.append(c)
     return out
+
+
+def _postfix_claim(info: _SentenceInfo, s: int, e: int, cls: str, lex: Lexicon, doc_subject,
+                   after_article: bool = False) -> Claim | None:
+    """ "pain relief", "insomnia management", "an energy boost": the outcome right before the noun
+    (``after_article``: only right after "a"/"an")."""
+    best = None
+    for back in range(1, 5):
+        if s - back < 0:
+            break
+        ohit = lex.outcomes.match_at(info.words, s - back)
+        if ohit and s - back + ohit[0] == s:
+            best = (s - back, ohit[1])
+    if best is None or (after_article and (best[0] == 0 or info.words[best[0] - 1] not in ("a", "an"))):
+        return None
+    os_, (canon, sign) = best
+    pred, d = _direction(cls, canon, sign, lex)
+    return _make(info, os_, os_, e, os_, s, pred, canon, d, lex, doc_subject)
 
 
 def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen: set) -> list[Claim]:
