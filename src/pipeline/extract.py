@@ -204,11 +204,7 @@ def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None =
         canon = lex.subject_of[phrase]
         counts[canon] += 1
         first.setdefault(canon, len(first))
-    # a title term used as a modifier ("Opioid Withdrawal and Kratom's Role") is not the subject
-    in_title = [canon for _s, e, canon in lex.subjects.find_all(title_words)
-                if canon in lex.main_subject_candidates
-                and not (e < len(title_words) and (lex.outcomes.match_at(title_words, e)
-                                                   or title_words[e] in ("receptor", "receptors")))]
+    in_title = _named_subjects(title_words, lex)
     if in_title:
         return max(in_title, key=lambda c: (counts[c], -in_title.index(c)))
     if counts:
@@ -217,6 +213,31 @@ def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None =
             return best
     content = [w for w in title_words if w.isalpha() and w not in ("the", "a", "an", "of", "and", "what", "is", "are")]
     return "_".join(content[:6]) if content else None
+
+
+def _named_subjects(words: list[str], lex: Lexicon) -> list[str]:
+    """Subject terms a title or heading is about; a term used as a modifier ("Opioid Withdrawal
+    and Kratom's Role") is not one."""
+    return [canon for _s, e, canon in lex.subjects.find_all(words)
+            if canon in lex.main_subject_candidates
+            and not (e < len(words) and (lex.outcomes.match_at(words, e) or words[e] in ("receptor", "receptors")))]
+
+
+def section_subject(heading: str, current: str | None, main_subject: str | None,
+                    lex: Lexicon | None = None) -> str | None:
+    """The subject of the section a heading opens: a heading that starts with a subject term
+    ("## Kava", "2. Creatine", "L-theanine: the crowd favourite") is about it, or about the page's
+    subject when it names several ("Turmeric and ginkgo"); other headings ("Side effects",
+    "Dosage, Caffeine and Liver Safety") keep the ``current`` one."""
+    lex = lex or load_lexicon()
+    words = [t.text for t in tokenize(heading)]
+    k = 0
+    while k < len(words) and not any(ch.isalpha() for ch in words[k]):
+        k += 1  # numbering: "2.", "3)"
+    named = _named_subjects(words[k:], lex)
+    if not named or not lex.subjects.match_at(words, k):
+        return current
+    return named[0] if len(set(named)) == 1 else main_subject
 
 
 SUBORDINATORS = frozenset({"while", "although", "though", "whereas", "because", "since", "unless", "whilst", "if", "when"})
