@@ -36,7 +36,7 @@ NP_STOP = frozenset({
     "as", "due", "after", "before", "because", "especially", "particularly", "if", "since", "than",
     "via", "to", "that", "which", "who", "whose", "whereas", "although", "though", "but", "is", "are",
     "was", "were", "be", "can", "may", "might", "could", "will", "would", "should", "must", "do",
-    "does", "did", "has", "have", "had", "including", "like", "such", "into", "onto", "within",
+    "does", "did", "has", "have", "had", "including", "include", "includes", "like", "such", "into", "onto", "within",
     "across", "over", "under", "until", "unless", "whether", "so", "thus", "therefore", "then",
     "however", "also", "making", "leading", "offering", "providing", "allowing", "helping", "giving",
     "where", "how", "what", "why", "on", "about", "around", "per", "compared", "versus", "vs",
@@ -600,6 +600,10 @@ PASSIVE_FILLERS = frozenset({"be", "been", "being", "is", "are", "was", "were", 
                              "often", "sometimes", "usually", "typically", "initially", "commonly", "mainly", "mostly",
                              "primarily", "generally", "probably", "likely", "also", "frequently", "most", "not",
                              "always", "largely", "partly", "either", "only", "rarely", "occasionally", "then"})
+# "Nausea is one of the most common side effects of X": the words between the outcome and the cue
+RANKING_FILLERS = frozenset({"one", "of", "the", "a", "an", "most", "more", "common", "frequent", "known",
+                             "well-known", "rare", "serious", "possible", "potential", "major", "main", "reported",
+                             "but", "and", "very", "notable", "important", "unpleasant", "mild", "typical"})
 
 
 def _np_words_ok(words: list[str], k: int, lex: Lexicon) -> bool:
@@ -608,12 +612,39 @@ def _np_words_ok(words: list[str], k: int, lex: Lexicon) -> bool:
         and w not in PEOPLE_OR_PRONOUNS and not lex.cues.match_at(words, k)
 
 
+EFFECTS_LIST_VERBS = (("include",), ("includes",), ("are",), ("can", "include"), ("may", "include"),
+                      ("can", "be"), ("may", "be"), ("include", ":"), ("are", ":"))
+
+
+def _effects_of(info: _SentenceInfo, s: int, e: int, lex: Lexicon, doc_subject, consumed: int):
+    """ "(The most common) side effects of X include/are Y and Z": X causes each outcome Y, Z.
+    Returns (claims, new consumed index)."""
+    words = info.words
+    items = _subjects_after(info, e, lex)
+    if not items:
+        return [], consumed
+    k = items[-1][1]
+    verb = next((v for v in EFFECTS_LIST_VERBS if tuple(words[k:k + len(v)]) == v), None)
+    if verb is None:
+        return [], consumed
+    objects, obj_end = _read_objects(info, k + len(verb), lex)
+    out = []
+    for os_, oe, canon, sign in objects:
+        pred, d = _direction("cause", canon, sign, lex)
+        for _ss, _se, subject in items:
+            out.append(_make(info, s, k, oe, os_, oe, pred, canon, d, lex, doc_subject, subject=subject))
+    return out, (obj_end if objects else consumed)
+
+
 def _outcome_before(info: _SentenceInfo, s: int, lex: Lexicon, doc_subject: str | None):
     """(start, end, outcome_norm, sign) of the noun phrase before an inverse cue ("Rickets is
     caused by"), skipping copulas, modals and adverbs; "it"/"this condition" is the document's
     subject (a disease page's topic). None without a noun phrase."""
     words, clause = info.words, info.clause_of[s]
     j = s - 1
+    if words[s] in ("side", "adverse"):  # "... is one of the most common side effects of"
+        while j >= 0 and info.clause_of[j] == clause and words[j] in RANKING_FILLERS:
+            j -= 1
     while j >= 0 and info.clause_of[j] == clause and (words[j] in PASSIVE_FILLERS or words[j] in lex.transparent
                                                      or words[j].endswith("n't")):
         j -= 1
@@ -668,7 +699,10 @@ def _subjects_after(info: _SentenceInfo, i: int, lex: Lexicon) -> list[tuple[int
             i += 1
         while i > start and words[i - 1] == "of":
             i -= 1
-        if i == start or info.tag_at(i - 1) not in NOUN_HEAD_TAGS or info.tag_at(start) in ("RB", "CD"):
+        term = lex.subjects.match_at(words, start) if start < n else None
+        if term and (i <= start + term[0] or info.tag_at(start) in ("RB", "CD")):
+            i = start + term[0]  # a subject term, whatever the tagger says ("5-HTP" CD, "valerian" JJ)
+        elif i == start or info.tag_at(i - 1) not in NOUN_HEAD_TAGS or info.tag_at(start) in ("RB", "CD"):
             break  # "reduced by approximately half" names no subject
         content = [w for w in words[start:i] if w not in ("of", "the", "a", "an")]
         written = info.text[toks[start].start:toks[i - 1].end]
@@ -942,6 +976,9 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             # "Rickets is caused by a lack of vitamin D": outcome before the cue, subjects after it
             outcome = _outcome_before(info, s, lex, doc_subject)
             if outcome is None:
+                if words[s] in ("side", "adverse"):  # "The side effects of melatonin include headaches"
+                    found, consumed = _effects_of(info, s, e, lex, doc_subject, consumed)
+                    claims.extend(found)
                 continue
             os_, oe, canon, sign = outcome
             items = _subjects_after(info, e, lex)
