@@ -760,6 +760,11 @@ def _attribution(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
                 return "contested"
             continue
         label = lab
+    if label == "author":
+        # "Most members who tried it say ...", "Some drinkers report ...": users, whatever they are called
+        for k in range(base, cue):
+            if words[k] in lex.report_verbs and any(w in lex.report_people for w in words[max(base, k - 5):k]):
+                return "users_report"
     return label
 
 

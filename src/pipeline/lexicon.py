@@ -174,6 +174,8 @@ class Lexicon:
     disjoint: frozenset[frozenset[str]]
     quantities: PhraseMatcher
     open_object: frozenset[str]
+    report_people: frozenset[str]         # "members" in "Most members who tried it say" (users_report)
+    report_verbs: frozenset[str]
     experiencer_relatives: PhraseMatcher  # "(those) suffering from": the people a remedy is for, before its outcome
     postfix_noun_class: Mapping[str, str]  # "relief" -> decrease: a noun after its outcome ("pain relief")
     comparatives: Mapping[str, int]
@@ -200,7 +202,8 @@ ALLOWED_KEYS = {
                      "examples", "counter_examples", "open_object_verbs", "help_words", "comparatives",
                      "non_assertive"},
     "outcomes.json": {"source", "outcomes", "positive_heads", "note_adverse"},
-    "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers", "experiencer_relatives"},
+    "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers", "experiencer_relatives",
+                  "user_reports"},
     "conditions.json": {"source", "mass_units", "other_units", "time_units", "dose_levels", "dose_nouns",
                         "bound_words", "per", "populations", "contexts", "disjoint", "quantities", "quantity_units"},
     "subjects.json": {"source", "subjects", "intervention_subjects", "demographic_subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
@@ -339,6 +342,8 @@ def load_lexicon() -> Lexicon:
         subject_of=MappingProxyType({" ".join(phrase_tokens(p)): c for p, c in reversed(subject_entries)}),
         non_assertive=PhraseMatcher((p, True) for p in eff["non_assertive"]),
         open_object=frozenset(f for v in eff["open_object_verbs"] for f in inflections(v, eff["irregular"])),
+        report_people=frozenset(cue["user_reports"]["people"]),
+        report_verbs=frozenset(cue["user_reports"]["verbs"]),
         experiencer_relatives=PhraseMatcher([(p, True) for p in cue["experiencer_relatives"]]),
         postfix_noun_class=_freeze({" ".join(phrase_tokens(n)): cls for cls, nouns in eff["postfix_nouns"].items()
                                     for n in nouns}),
