@@ -94,7 +94,8 @@ def _group_members(live: pd.DataFrame) -> pd.DataFrame:
     distinct.insert(0, "claim_id", np.arange(len(distinct)))  # the record number
     groups = comparable_groups(distinct)
     # A key holding a NaN float never equals another claim's key (NaN != NaN, and each claim
-    # brings its own NaN object): such a group only ever holds one claim -- here it would hold
+    # brings its own NaN object; dose_label keys hold None for an open dose range instead, see
+    # contradict._key_part): such a group only ever holds one claim -- here it would hold
     # a combination of many. Building the keys of their members again tells those keys apart
     # from keys that hold a NaN shared by all claims (e.g. a missing string).
     suspect = {key for key in groups if any(isinstance(x, float) and math.isnan(x) for x in key)}

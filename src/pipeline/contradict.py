@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from itertools import combinations, product
-from typing import Iterable
+from typing import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from pipeline.conditions import ranges_disjoint
@@ -80,8 +81,14 @@ def comparable_groups(claims: pd.DataFrame) -> dict[tuple, list]:
         if c.outcome_norm not in GENERIC_ADVERSE:
             groups[("outcome", c.subject_norm, c.outcome_norm)].append(c)
         if pd.notna(c.dose_level) and (pd.notna(c.dose_min) or pd.notna(c.dose_max)):
-            groups[("dose_label", c.subject_norm, c.dose_min, c.dose_max, c.dose_unit)].append(c)
+            groups[("dose_label", c.subject_norm, *map(_key_part, (c.dose_min, c.dose_max, c.dose_unit)))].append(c)
     return groups
+
+
+def _key_part(value):
+    """A group key field with None for a missing value: the open end of "up to 500 mg" is NaN,
+    and NaN never equals NaN, so such claims would never share a group."""
+    return None if pd.isna(value) else value
 
 
 def _candidate_pairs(group_key: tuple, members: list, reps: set | None = None) -> Iterable[tuple]:
@@ -198,8 +205,10 @@ def separating_condition(a, b) -> tuple[str, str] | None:
         return "dose_level", f"{a.dose_level} vs {b.dose_level} dose"
     for field in ("population", "context"):
         va, vb = _split(getattr(a, field)), _split(getattr(b, field))
-        for x in va:
-            for y in vb:
+        # sorted: a set's order changes with the process's string hash seed, and with it which
+        # disjoint pair the explanation names
+        for x in sorted(va):
+            for y in sorted(vb):
                 if frozenset((x, y)) in lex.disjoint:
                     return field, f"{x.replace('_', ' ')} vs {y.replace('_', ' ')}"
     return None
@@ -266,17 +275,60 @@ def _pair_outcome(key: tuple, a, b) -> str:
 
 
 def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
-    """All conflicting comparable pairs among non-repeated claim mentions."""
+    """All conflicting comparable pairs among non-repeated claim mentions, sorted by pair_id."""
+    chunks = list(iter_contradictions(claims, documents))
+    df = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=CONTRADICTIONS.columns)
+    return df.sort_values("pair_id", kind="stable").reset_index(drop=True)
+
+
+def iter_contradictions(claims: pd.DataFrame, documents: pd.DataFrame, chunk_rows: int = 50_000,
+                        block_claims: int = 20_000) -> Iterator[pd.DataFrame]:
+    """The rows of ``find_contradictions`` in frames of about ``chunk_rows`` (not sorted).
+
+    Every comparable group belongs to one subject, so pairs (and a pair id met twice) never
+    span subjects: the claims are paired in blocks of whole subjects (about ``block_claims``
+    claims each), and only one block's claim records and one chunk of rows are Python objects
+    at a time, not the whole corpus's (at 200 MB that was ~2 GB)."""
     cluster = dict(zip(documents["doc_id"], documents["cluster_id"]))
     # documents missing from the table count as representatives (nothing is silently dropped)
     non_reps = set(documents.loc[~documents["is_cluster_representative"].astype(bool), "doc_id"])
     reps = set(claims["doc_id"]) - non_reps
-    live = claims[~claims["is_repeat"]]
-    rows, seen = [], set()
-    sentence_pairs = set()
+    live = claims[~claims["is_repeat"].astype(bool)]
+    rows: list[dict] = []
+    sentence_pairs: set = set()  # dose_label sentence pairs already given a row: across blocks
+    for block in _subject_blocks(live, block_claims):
+        for row in _block_pairs(live.iloc[block], reps, cluster, sentence_pairs):
+            rows.append(row)
+            if len(rows) >= chunk_rows:
+                yield pd.DataFrame(rows, columns=CONTRADICTIONS.columns)
+                rows = []
+    if rows:
+        yield pd.DataFrame(rows, columns=CONTRADICTIONS.columns)
+
+
+def _subject_blocks(claims: pd.DataFrame, block_claims: int) -> Iterator[np.ndarray]:
+    """Row positions of ``claims`` in blocks of whole subjects, the subjects in the order their
+    groups sort in (``_group_order``: by ``str``), the rows of a block in their input order.
+    Following that order, a dose_label sentence pair is kept in the same group as when all
+    groups are sorted at once."""
+    names = claims["subject_norm"].astype(object).map(str).to_numpy(dtype=object)
+    order = np.argsort(names, kind="stable")
+    names = names[order]
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])  # one run per subject
+    lo = 0
+    for hi in [*starts[1:], len(order)]:
+        if hi - lo >= block_claims or hi == len(order):
+            yield np.sort(order[lo:hi])
+            lo = hi
+
+
+def _block_pairs(claims: pd.DataFrame, reps: set, cluster: dict, sentence_pairs: set) -> Iterator[dict]:
+    """The conflicting pairs among live claims of whole subjects, as rows (``sentence_pairs``:
+    the dose_label sentence pairs already given a row, updated)."""
+    seen = set()
     # outcome, safety and numeric kinds first: a pair conflicting there keeps that kind
     # (pair ids are unique), whatever the input order
-    for key, members in sorted(comparable_groups(live).items(), key=_group_order):
+    for key, members in sorted(comparable_groups(claims).items(), key=_group_order):
         if len(members) < 2:
             continue
         for a, b in _candidate_pairs(key, members, reps):
@@ -296,7 +348,7 @@ def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
             seen.add(pair_id)
             verdict, sep, explanation = judge(kind, a, b)
             same_doc = a.doc_id == b.doc_id
-            rows.append({
+            yield {
                 "pair_id": pair_id,
                 "claim_id_a": a.claim_id, "claim_id_b": b.claim_id,
                 "doc_id_a": a.doc_id, "doc_id_b": b.doc_id,
@@ -307,6 +359,4 @@ def find_contradictions(claims: pd.DataFrame, documents: pd.DataFrame) -> pd.Dat
                 "separating_condition": sep,
                 "same_cluster": (not same_doc) and cluster.get(a.doc_id) == cluster.get(b.doc_id),
                 "explanation": explanation,
-            })
-    df = pd.DataFrame(rows, columns=CONTRADICTIONS.columns)
-    return df.sort_values("pair_id", kind="stable").reset_index(drop=True)
+            }

@@ -25,9 +25,11 @@ import shutil
 import time
 import uuid
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.schemas import TABLES, TableSpec
@@ -82,6 +84,91 @@ def write_part(df: pd.DataFrame, spec: TableSpec, folder: Path, part: str,
     return target
 
 
+class PartWriter:
+    """One part file of a partitioned table, written a frame at a time (each frame becomes row
+    groups), so a batch never holds all its rows at once. Atomic like ``write_part``: the
+    temp file is renamed on ``close``. Nothing is written unless a frame has rows or
+    ``always`` is set (then an empty table when no row came)."""
+
+    def __init__(self, spec: TableSpec, folder: Path, part: str, always: bool = False,
+                 row_group_size: int = 50_000):
+        self.spec, self.always, self.row_group_size = spec, always, row_group_size
+        self.dir = Path(folder) / spec.name
+        self.target = self.dir / f"part-{part}.parquet"
+        self.tmp = self.dir / f".part-{part}.parquet.tmp"
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, df: pd.DataFrame) -> None:
+        table = to_arrow(df, self.spec)  # checks the columns even of an empty frame
+        if table.num_rows == 0:
+            return
+        self._open().write_table(table, row_group_size=self.row_group_size)
+        self.rows += table.num_rows
+
+    def _open(self) -> pq.ParquetWriter:
+        if self.writer is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.tmp, self.spec.schema, compression="zstd")
+        return self.writer
+
+    def close(self) -> int:
+        """Finish the part (rename it into place); returns its number of rows."""
+        if self.writer is None and self.always:
+            self._open()
+        if self.writer is not None:
+            self.writer.close()
+            os.replace(self.tmp, self.target)
+        return self.rows
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+def write_sorted(frames: Iterable[pd.DataFrame], spec: TableSpec, folder: Path, key: str,
+                 row_group_size: int = 100_000) -> int:
+    """Write one table like ``write_table``, sorted by the string column ``key`` (never null),
+    from frames that come in any order. Holds one frame and then one bucket in memory, not the
+    whole table: the rows are first spilled to one file per first character of the key, then
+    each bucket, in key order, is read back, sorted and appended. Returns the number of rows."""
+    folder = Path(folder)
+    target, tmp = folder / spec.name, folder / f".{spec.name}.tmp"
+    spill = folder / f".{spec.name}.buckets"
+    for path in (tmp, spill):
+        shutil.rmtree(path, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    spill.mkdir()
+    buckets: dict[str, pq.ParquetWriter] = {}
+    try:
+        for df in frames:
+            table = to_arrow(df, spec)
+            if table[key].null_count:
+                raise ValueError(f"{spec.name}: null {key} in a table sorted by it")
+            first = pc.utf8_slice_codeunits(table[key], 0, 1)
+            for char in pc.unique(first).to_pylist():
+                if char not in buckets:
+                    buckets[char] = pq.ParquetWriter(spill / f"{ord(char):06x}.parquet", spec.schema)
+                buckets[char].write_table(table.filter(pc.equal(first, char)))
+    finally:
+        for writer in buckets.values():
+            writer.close()
+    n_rows = 0
+    with pq.ParquetWriter(tmp / "part-00000.parquet", spec.schema, compression="zstd") as out:
+        if not buckets:
+            out.write_table(spec.schema.empty_table())
+        for char in sorted(buckets):
+            table = pq.read_table(spill / f"{ord(char):06x}.parquet")
+            table = table.take(pc.sort_indices(table, [(key, "ascending")]))
+            out.write_table(table, row_group_size=row_group_size)
+            n_rows += table.num_rows
+    shutil.rmtree(spill, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return n_rows
+
+
 def write_side(df: pd.DataFrame, folder: Path, name: str, part: str) -> Path:
     """A run-internal side table (not published, no declared schema): e.g. MinHash signatures."""
     target_dir = Path(folder) / name
@@ -109,7 +196,9 @@ def read_table(folder: Path, name: str, columns: list[str] | None = None) -> pd.
             return pd.DataFrame(columns=columns or [])
         schema = spec.schema if columns is None else pa.schema([spec.schema.field(c) for c in columns])
         return schema.empty_table().to_pandas()
-    return pq.ParquetDataset(files).read(columns=columns).to_pandas()
+    # column by column, freeing each Arrow column once converted: the table and the frame
+    # are not both whole in memory
+    return pq.ParquetDataset(files).read(columns=columns).to_pandas(split_blocks=True, self_destruct=True)
 
 
 def read_schema(folder: Path, name: str) -> pa.Schema:

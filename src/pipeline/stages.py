@@ -6,6 +6,8 @@ they can also be called directly (``run_all``) with identical results.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import hashlib
 import os
 import subprocess
@@ -21,8 +23,9 @@ import pyarrow.dataset as ds
 
 from pipeline import __version__
 from pipeline import io
-from pipeline.aggregate import claim_frequency, comparable_counts, corpus_metrics, document_metrics
-from pipeline.contradict import find_contradictions
+from pipeline.aggregate import (GROUP_FIELDS, claim_frequency, comparable_counts, corpus_metrics,
+                                document_metrics)
+from pipeline.contradict import iter_contradictions
 from pipeline.dedup import cluster_ids, signatures
 from pipeline.extract import extractor_version
 from pipeline.ingest import InputFile, Reject, list_inputs, read_input
@@ -34,6 +37,7 @@ from pipeline.schemas import (CLAIMS, DOCUMENTS, REJECTS, RUNS, SENTENCES, TABLE
 DEFAULT_MAX_BYTES = 20_000_000
 STAGING_ROOT = io.STAGING
 DEFAULT_BATCH_BYTES = 16_000_000
+FLUSH_SENTENCES = 25_000  # rows of a batch are written every this many sentences
 # run-internal side tables in the staging folder (never published)
 SIGNATURES, REUSED, PREVIOUS_IDS = "_signatures", "_reused", "_previous_ids"
 # the claim columns pairing and aggregation need (the sentence text stays on disk)
@@ -42,6 +46,8 @@ CLAIM_PAIR_COLUMNS = [
     "polarity", "modality", "attribution", "condition", "dose_min", "dose_max", "dose_unit", "dose_level",
     "population", "context", "value_min", "value_max", "value_unit", "is_repeat",
 ]
+# the claim columns the aggregates count by (pipeline.aggregate, GROUP_FIELDS among them)
+CLAIM_AGGREGATE_COLUMNS = ["claim_id", "doc_id", "is_repeat", "claim_key", *GROUP_FIELDS]
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -95,45 +101,64 @@ def process_batch(batch: Batch, staging: Path, run_id: str, ingested_at: datetim
                   max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, int]:
     """Ingest, normalize, segment and extract one batch; write its part of documents, rejects,
     sentences and claims (plus MinHash signatures). Documents already published by the same
-    extractor are not re-extracted: they are listed for ``carry_over``."""
+    extractor are not re-extracted: they are listed for ``carry_over``.
+
+    Rows are written every ``FLUSH_SENTENCES`` sentences (row groups of one part file per
+    table): as Python dicts a batch's rows take many times their size in Parquet, so holding
+    a whole 16 MB batch cost ~700 MB."""
     staging = Path(staging)
     known = set(pd.read_parquet(staging / PREVIOUS_IDS)["doc_id"]) if (staging / PREVIOUS_IDS).exists() else set()
-    docs, rejects, sentences, claims, reused = [], [], [], [], []
-    seen_ids: set[str] = set()
-    for item in batch.items:
-        for rec in _records(item, max_bytes):
-            if isinstance(rec, Reject):
-                rejects.append(reject_row(rec, run_id))
-                continue
-            try:
-                result = process_record(rec, run_id, ingested_at, skip_ids=known)
-            except Exception as exc:  # a bug on one document must not lose the others
-                result = Reject(rec.source_path, rec.record, "processing_error",
-                                f"{type(exc).__name__}: {exc}", rec.size_bytes)
-            if isinstance(result, Processed) and result.document["doc_id"] in seen_ids:
-                result = Reject(rec.source_path, rec.record, "duplicate_source",
-                                "another input in this batch gave the same document id "
-                                "(file names that collide once escaped)", rec.size_bytes)
-            if isinstance(result, Reject):
-                rejects.append(reject_row(result, run_id))
-            elif isinstance(result, str):
-                reused.append(result)
-            else:
-                seen_ids.add(result.document["doc_id"])
-                docs.append(result.document)
-                sentences.extend(result.sentences)
-                claims.extend(result.claims)
     part = f"{batch.index:05d}"
-    frames = {
-        "documents": _frame(docs, DOCUMENTS), "rejects": _frame(rejects, REJECTS),
-        "sentences": _frame(sentences, SENTENCES), "claims": _frame(claims, CLAIMS),
-    }
-    for name, df in frames.items():
-        if len(df) or batch.index == 0:  # batch 0 always writes, so every table exists
-            io.write_part(df, TABLES[name], staging, part)
-    io.write_side(_signature_frame(frames["documents"]), staging, SIGNATURES, part)
+    specs = {"documents": DOCUMENTS, "rejects": REJECTS, "sentences": SENTENCES, "claims": CLAIMS}
+    # batch 0 always writes, so every table exists
+    writers = {name: io.PartWriter(spec, staging, part, always=batch.index == 0) for name, spec in specs.items()}
+    rows: dict[str, list[dict]] = {name: [] for name in specs}
+    signature_frames, reused = [], []
+    seen_ids: set[str] = set()
+
+    def flush() -> None:
+        for name, spec in specs.items():
+            writers[name].write(pd.DataFrame(rows[name], columns=spec.columns))
+        signature_frames.append(_signature_frame(rows["documents"]))
+        for pending in rows.values():
+            pending.clear()
+
+    try:
+        for item in batch.items:
+            for rec in _records(item, max_bytes):
+                if isinstance(rec, Reject):
+                    rows["rejects"].append(reject_row(rec, run_id))
+                    continue
+                try:
+                    result = process_record(rec, run_id, ingested_at, skip_ids=known)
+                except Exception as exc:  # a bug on one document must not lose the others
+                    result = Reject(rec.source_path, rec.record, "processing_error",
+                                    f"{type(exc).__name__}: {exc}", rec.size_bytes)
+                if isinstance(result, Processed) and result.document["doc_id"] in seen_ids:
+                    result = Reject(rec.source_path, rec.record, "duplicate_source",
+                                    "another input in this batch gave the same document id "
+                                    "(file names that collide once escaped)", rec.size_bytes)
+                if isinstance(result, Reject):
+                    rows["rejects"].append(reject_row(result, run_id))
+                elif isinstance(result, str):
+                    reused.append(result)
+                else:
+                    seen_ids.add(result.document["doc_id"])
+                    rows["documents"].append(result.document)
+                    rows["sentences"].extend(result.sentences)
+                    rows["claims"].extend(result.claims)
+                    if len(rows["sentences"]) >= FLUSH_SENTENCES:
+                        flush()
+        flush()
+        counts = {name: writer.close() for name, writer in writers.items()}
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    io.write_side(pd.concat(signature_frames, ignore_index=True), staging, SIGNATURES, part)
     io.write_side(pd.DataFrame({"doc_id": pd.Series(reused, dtype="str")}), staging, REUSED, part)
-    return {**{name: len(df) for name, df in frames.items()}, "reused": len(reused)}
+    release_memory()
+    return {**counts, "reused": len(reused)}
 
 
 def _records(item, max_bytes: int):
@@ -152,9 +177,24 @@ def _records(item, max_bytes: int):
                      f"reader failed after {n} records: {type(exc).__name__}: {exc}", item.size)
 
 
-def _signature_frame(docs: pd.DataFrame) -> pd.DataFrame:
+def _signature_frame(docs: pd.DataFrame | list[dict]) -> pd.DataFrame:
+    """doc_id, text_hash and MinHash signature of documents (a frame or document rows)."""
+    if isinstance(docs, list):
+        docs = pd.DataFrame(docs, columns=["doc_id", "text_hash", "text"]).astype({"doc_id": "str", "text_hash": "str"})
     return pd.DataFrame({"doc_id": docs["doc_id"], "text_hash": docs["text_hash"],
                          "signature": pd.Series(signatures(list(docs["text"])), dtype="object")})
+
+
+def release_memory() -> None:
+    """Hand the memory a stage freed back to the system. A process keeps its peak otherwise
+    (glibc and Arrow's allocator hold freed pages), and the flow's processes live through all
+    the stages: a Dask worker idled at its batch peak while the main process validated."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def carry_over(staging: Path, output: Path) -> dict[str, int]:
@@ -193,21 +233,27 @@ def deduplicate(staging: Path) -> dict[str, int]:
     # a few parts at a time
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         list(pool.map(rewrite, io.parts(staging, "documents")))
-    return {"clusters": len(set(cluster.values()))}
+    n_clusters = len(set(cluster.values()))
+    del index, cluster
+    release_memory()
+    return {"clusters": n_clusters}
 
 
 def contradictions(staging: Path) -> dict[str, int]:
-    pairs = find_contradictions(io.read_table(staging, "claims", columns=CLAIM_PAIR_COLUMNS),
+    """Find the contradiction pairs and write them sorted by pair_id, a chunk at a time (at
+    200 MB there are ~800k pairs: as one frame of dicts they took ~2 GB)."""
+    pairs = iter_contradictions(io.read_table(staging, "claims", columns=CLAIM_PAIR_COLUMNS),
                                 io.read_table(staging, "documents",
                                               columns=["doc_id", "cluster_id", "is_cluster_representative"]))
-    io.write_table(pairs, CONTRADICTIONS, staging)
-    return {"contradictions": len(pairs)}
+    n_pairs = io.write_sorted(pairs, CONTRADICTIONS, staging, key="pair_id")
+    release_memory()
+    return {"contradictions": n_pairs}
 
 
 def aggregates(staging: Path, run_id: str) -> dict[str, int]:
     docs = io.read_table(staging, "documents", columns=["doc_id", "cluster_id", "published", "ingested_at"])
     sents = io.read_table(staging, "sentences", columns=["doc_id"])
-    claims = io.read_table(staging, "claims", columns=CLAIM_PAIR_COLUMNS + ["claim_key"])
+    claims = io.read_table(staging, "claims", columns=CLAIM_AGGREGATE_COLUMNS)
     # not the explanations: only what the metrics count by
     pairs = io.read_table(staging, "contradictions",
                           columns=["doc_id_a", "scope", "verdict", "subject_norm", "same_cluster"])
@@ -219,7 +265,10 @@ def aggregates(staging: Path, run_id: str) -> dict[str, int]:
     }
     for df, spec in out.values():
         io.write_table(df, spec, staging)
-    return {name: len(df) for name, (df, _) in out.items()}
+    counts = {name: len(df) for name, (df, _) in out.items()}
+    del docs, sents, claims, pairs, comparable, out
+    release_memory()
+    return counts
 
 
 def source_fingerprint() -> str:

@@ -124,19 +124,19 @@ def test_metrics_equal_the_straightforward_computation(rows, declared):
     assert list(metrics["n_comparable_pairs"]) == list(expected)
 
 
-def test_open_dose_ranges_are_not_paired_by_dose_label_as_in_the_contradiction_finder():
-    """"up to 500 mg" has no lower bound: read from Parquet it is a float NaN, and
-    comparable_groups never puts two such claims in one dose-label group (each claim brings
-    its own NaN, and NaN != NaN), even two claims alike in every grouping field (counted once
-    for all such claims here). Side effects have no outcome group, so only the dose-label
-    group could pair these two."""
+def test_open_dose_ranges_pair_by_dose_label_like_closed_ones():
+    """"up to 500 mg" has no lower bound: read from Parquet it is a float NaN. The dose-label
+    group key holds None for a missing bound (NaN != NaN used to keep every such claim in a
+    group of its own), so two claims alike in every grouping field pair, and the aggregates
+    count them the way the contradiction finder pairs them. Side effects have no outcome
+    group, so only the dose-label group can pair these two."""
     rows = [claim(f"c{i}", predicate="causes", outcome_norm="side_effects", direction=1, dose_min=None,
                   dose_max=500.0, dose_unit="mg", dose_level="high", sentence=f"s{i}") for i in range(2)]
     claims = claims_frame(*rows)
     assert claims["dose_min"].dtype == "float64"
     docs = documents_frame(claims)
-    assert reference_counts(claims, {"d1": "d1"})[0] == {}
-    assert comparable_counts(claims, docs).intra.get("d1", 0) == 0
+    assert reference_counts(claims, {"d1": "d1"})[0] == {"d1": 1}
+    assert comparable_counts(claims, docs).intra == {"d1": 1}
     closed = claims_frame(*[{**r, "dose_min": 100.0} for r in rows])
     assert reference_counts(closed, {"d1": "d1"})[0] == {"d1": 1}
     assert comparable_counts(closed, docs).intra == {"d1": 1}
