@@ -150,6 +150,8 @@ class Lexicon:
     cues: PhraseMatcher          # effect cues -> (kind, payload)
     outcomes: PhraseMatcher      # outcome phrase -> (canonical, sign)
     outcome_info: Mapping[str, Mapping[str, Any]]
+    generic_subjects: frozenset[str]  # class nouns ("medications") that are never paired as contradictions
+    quantity_names: frozenset[str]    # numeric outcomes (half_life, max_daily_dose)
     positive_heads: frozenset[str]  # open-class outcomes with these heads are good things (improve = +1)
     subjects: PhraseMatcher      # subject phrase -> canonical
     main_subject_candidates: frozenset[str]  # canonical subjects that can be a document's main subject
@@ -206,7 +208,7 @@ ALLOWED_KEYS = {
                   "user_reports"},
     "conditions.json": {"source", "mass_units", "other_units", "time_units", "dose_levels", "dose_nouns",
                         "bound_words", "per", "populations", "contexts", "disjoint", "quantities", "quantity_units"},
-    "subjects.json": {"source", "subjects", "intervention_subjects", "demographic_subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
+    "subjects.json": {"source", "subjects", "generic_subjects", "intervention_subjects", "demographic_subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
 }
 OUTCOME_KEYS = {"terms", "inverse", "improve", "adverse"}
 
@@ -304,6 +306,8 @@ def load_lexicon() -> Lexicon:
         outcomes=PhraseMatcher(outcome_entries),
         outcome_info=_freeze(out["outcomes"]),
         positive_heads=frozenset(out["positive_heads"]),
+        generic_subjects=frozenset(subj["generic_subjects"]["terms"]),
+        quantity_names=frozenset(cond["quantity_units"]),
         subjects=PhraseMatcher(subject_entries + intervention_entries),
         main_subject_candidates=frozenset(subj["subjects"]),
         demographic=frozenset("_".join(phrase_tokens(p)) for p in subj["demographic_subjects"]),
