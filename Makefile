@@ -42,6 +42,8 @@ eval: run
 	$(VENV)/bin/pipeline eval --gold tests/gold/demo_claims.jsonl --gold tests/gold/demo_contradictions.jsonl --output data/processed
 	$(VENV)/bin/pipeline run --input ../shared/seeds --output build/seeds --full
 	$(VENV)/bin/pipeline eval --gold tests/gold/seeds_claims.jsonl --gold tests/gold/seeds_contradictions.jsonl --output build/seeds
+	$(VENV)/bin/pipeline run --input tests/fixtures/holdout --output build/holdout --full
+	$(VENV)/bin/pipeline eval --gold tests/gold/holdout_claims.jsonl --gold tests/gold/holdout_contradictions.jsonl --output build/holdout
 	$(PY) benchmarks/medquad_eval.py
 	$(PY) benchmarks/scifact_eval.py
 

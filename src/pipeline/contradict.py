@@ -26,6 +26,7 @@ else ``contradiction``.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from itertools import combinations, product
 from typing import Iterable, Iterator
 
@@ -42,8 +43,16 @@ NUMERIC_TOLERANCE = 1.15   # values within 15% are treated as the same approxima
 GENERIC_ADVERSE = frozenset({"side_effects"})
 
 
+@cache
 def _adverse(outcome: str) -> bool:
-    return bool(load_lexicon().outcome_info.get(outcome, {}).get("adverse"))
+    """Is causing this outcome a harm? The lexicon says for its outcomes; an open-class outcome
+    ("serotonin syndrome", "kidney stones") is a problem unless its head names something good
+    ("endothelial function"), as the extractor reads it."""
+    lex = load_lexicon()
+    info = lex.outcome_info.get(outcome)
+    if info is not None:
+        return bool(info.get("adverse"))
+    return outcome not in lex.quantity_names and outcome.rsplit("_", 1)[-1] not in lex.positive_heads
 
 
 def _is_null(c) -> bool:
@@ -71,7 +80,10 @@ def _safety_role(c) -> str | None:
 def comparable_groups(claims: pd.DataFrame) -> dict[tuple, list]:
     """Claims grouped by comparable key; the values are lists of claim records."""
     groups: dict[tuple, list] = defaultdict(list)
+    generic = load_lexicon().generic_subjects
     for c in claims.itertuples(index=False):
+        if c.subject_norm in generic:
+            continue  # "medications", "these drugs": different products on different pages, not one subject
         if _is_numeric(c):
             if c.polarity == "affirmed":  # "is not 2 hours" states no value to compare
                 groups[("numeric", c.subject_norm, c.outcome_norm)].append(c)

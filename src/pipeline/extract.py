@@ -36,7 +36,7 @@ NP_STOP = frozenset({
     "as", "due", "after", "before", "because", "especially", "particularly", "if", "since", "than",
     "via", "to", "that", "which", "who", "whose", "whereas", "although", "though", "but", "is", "are",
     "was", "were", "be", "can", "may", "might", "could", "will", "would", "should", "must", "do",
-    "does", "did", "has", "have", "had", "including", "like", "such", "into", "onto", "within",
+    "does", "did", "has", "have", "had", "including", "include", "includes", "like", "such", "into", "onto", "within",
     "across", "over", "under", "until", "unless", "whether", "so", "thus", "therefore", "then",
     "however", "also", "making", "leading", "offering", "providing", "allowing", "helping", "giving",
     "where", "how", "what", "why", "on", "about", "around", "per", "compared", "versus", "vs",
@@ -149,7 +149,7 @@ class _SentenceInfo:
     levels: list[Mention] = field(default_factory=list)
     populations: list[Mention] = field(default_factory=list)
     contexts: list[Mention] = field(default_factory=list)
-    tags: list[str] | None = None  # Penn tags, computed on first use (most sentences never need them)
+    tags: list[str | None] | None = None  # Penn tags, computed on first use (most sentences never need them)
     _clause_spans: dict | None = None
     _subject_terms: list | None = None
 
@@ -177,9 +177,18 @@ class _SentenceInfo:
         return self._subject_terms
 
     def tag_at(self, i: int) -> str:
+        """Penn tag of token i. Tagged a clause at a time (most cues need one clause), with two
+        words of context on each side: the tagger's features look two words either way."""
         if self.tags is None:
-            self.tags = tag([self.text[t.start:t.end] for t in self.tokens])
-        return self.tags[i]
+            self.tags = [None] * len(self.tokens)
+        found = self.tags[i]
+        if found is None:
+            first, last = self.clause_span(i)
+            lo, hi = max(0, first - 2), min(len(self.tokens), last + 3)
+            tagged = tag([self.text[t.start:t.end] for t in self.tokens[lo:hi]])
+            self.tags[first:last + 1] = tagged[first - lo:last + 1 - lo]
+            found = self.tags[i]
+        return found
 
 
 # ----------------------------------------------------------------- subjects
@@ -195,11 +204,7 @@ def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None =
         canon = lex.subject_of[phrase]
         counts[canon] += 1
         first.setdefault(canon, len(first))
-    # a title term used as a modifier ("Opioid Withdrawal and Kratom's Role") is not the subject
-    in_title = [canon for _s, e, canon in lex.subjects.find_all(title_words)
-                if canon in lex.main_subject_candidates
-                and not (e < len(title_words) and (lex.outcomes.match_at(title_words, e)
-                                                   or title_words[e] in ("receptor", "receptors")))]
+    in_title = _named_subjects(title_words, lex)
     if in_title:
         return max(in_title, key=lambda c: (counts[c], -in_title.index(c)))
     if counts:
@@ -210,6 +215,31 @@ def find_main_subject(text: str, title: str | None = None, lex: Lexicon | None =
     return "_".join(content[:6]) if content else None
 
 
+def _named_subjects(words: list[str], lex: Lexicon) -> list[str]:
+    """Subject terms a title or heading is about; a term used as a modifier ("Opioid Withdrawal
+    and Kratom's Role") is not one."""
+    return [canon for _s, e, canon in lex.subjects.find_all(words)
+            if canon in lex.main_subject_candidates
+            and not (e < len(words) and (lex.outcomes.match_at(words, e) or words[e] in ("receptor", "receptors")))]
+
+
+def section_subject(heading: str, current: str | None, main_subject: str | None,
+                    lex: Lexicon | None = None) -> str | None:
+    """The subject of the section a heading opens: a heading that starts with a subject term
+    ("## Kava", "2. Creatine", "L-theanine: the crowd favourite") is about it, or about the page's
+    subject when it names several ("Turmeric and ginkgo"); other headings ("Side effects",
+    "Dosage, Caffeine and Liver Safety") keep the ``current`` one."""
+    lex = lex or load_lexicon()
+    words = [t.text for t in tokenize(heading)]
+    k = 0
+    while k < len(words) and not any(ch.isalpha() for ch in words[k]):
+        k += 1  # numbering: "2.", "3)"
+    named = _named_subjects(words[k:], lex)
+    if not named or not lex.subjects.match_at(words, k):
+        return current
+    return named[0] if len(set(named)) == 1 else main_subject
+
+
 SUBORDINATORS = frozenset({"while", "although", "though", "whereas", "because", "since", "unless", "whilst", "if", "when"})
 
 
@@ -217,7 +247,12 @@ def _clauses(words: list[str], lex: Lexicon) -> list[int]:
     """Clause number per token: clause-break words and strong punctuation start a clause;
     a subordinate clause ("while often touted as X, it ...") also ends at its next comma."""
     out, n, in_sub = [], 0, False
-    for w in words:
+    for i, w in enumerate(words):
+        if w in SUBORDINATORS and words[i + 1:i + 2] and words[i + 1].endswith("ing") and words[i + 1].isalpha():
+            # "..., while ensuring minimal side effects": a participle with no subject of its own
+            # belongs to the main clause (its subject, hedges and negation)
+            out.append(n)
+            continue
         if w in CLAUSE_PUNCT or w in lex.clause_breaks:
             n += 1
             in_sub = w in SUBORDINATORS
@@ -572,11 +607,30 @@ def _first_subject(info: _SentenceInfo, cue: int, lex: Lexicon, doc_subject: str
 
 
 # ----------------------------------------------------------------- objects
+def _experiencer_relative(words: list[str], i: int, lex: Lexicon, limit: int) -> int:
+    """End of "those (who are) seeking to recover from" at ``i`` (the people a remedy is for,
+    before its outcome), or ``i`` when there is none."""
+    if words[i] not in lex.experiencers and words[i] != "people":
+        return i
+    j = i + 1
+    if words[j:j + 1] == ["who"]:
+        j += 2 if words[j + 1:j + 2] in (["are"], ["is"]) else 1
+    hit = lex.experiencer_relatives.match_at(words, j) if j < limit else None
+    return j + hit[0] if hit else i
+
+
 def _skip(words: list[str], i: int, lex: Lexicon, limit: int) -> int:
     while i < limit:
+        rel = _experiencer_relative(words, i, lex, limit)
+        if rel > i:
+            i = rel
+            continue
         hit = lex.object_skip.match_at(words, i)
         if hit:
             i += hit[0]
+        elif words[i] in lex.comparatives and words[i + 1:i + 2] == ["for"] and i + 3 < limit \
+                and words[i + 2] in lex.experiencers and words[i + 3] == "to":
+            i += 4  # "easier for individuals to fall asleep" reads as "easier to fall asleep"
         elif words[i] in lex.transparent:
             i += 1
         else:
@@ -754,6 +808,10 @@ PASSIVE_FILLERS = frozenset({"be", "been", "being", "is", "are", "was", "were", 
                              "often", "sometimes", "usually", "typically", "initially", "commonly", "mainly", "mostly",
                              "primarily", "generally", "probably", "likely", "also", "frequently", "most", "not",
                              "always", "largely", "partly", "either", "only", "rarely", "occasionally", "then"})
+# "Nausea is one of the most common side effects of X": the words between the outcome and the cue
+RANKING_FILLERS = frozenset({"one", "of", "the", "a", "an", "most", "more", "common", "frequent", "known",
+                             "well-known", "rare", "serious", "possible", "potential", "major", "main", "reported",
+                             "but", "and", "very", "notable", "important", "unpleasant", "mild", "typical"})
 
 
 def _np_words_ok(words: list[str], k: int, lex: Lexicon) -> bool:
@@ -762,12 +820,39 @@ def _np_words_ok(words: list[str], k: int, lex: Lexicon) -> bool:
         and w not in PEOPLE_OR_PRONOUNS and not lex.cues.match_at(words, k)
 
 
+EFFECTS_LIST_VERBS = (("include",), ("includes",), ("are",), ("can", "include"), ("may", "include"),
+                      ("can", "be"), ("may", "be"), ("include", ":"), ("are", ":"))
+
+
+def _effects_of(info: _SentenceInfo, s: int, e: int, lex: Lexicon, doc_subject, consumed: int):
+    """ "(The most common) side effects of X include/are Y and Z": X causes each outcome Y, Z.
+    Returns (claims, new consumed index)."""
+    words = info.words
+    items = _subjects_after(info, e, lex)
+    if not items:
+        return [], consumed
+    k = items[-1][1]
+    verb = next((v for v in EFFECTS_LIST_VERBS if tuple(words[k:k + len(v)]) == v), None)
+    if verb is None:
+        return [], consumed
+    objects, obj_end = _read_objects(info, k + len(verb), lex)
+    out = []
+    for os_, oe, canon, sign in objects:
+        pred, d = _direction("cause", canon, sign, lex)
+        for _ss, _se, subject in items:
+            out.append(_make(info, s, k, oe, os_, oe, pred, canon, d, lex, doc_subject, subject=subject))
+    return out, (obj_end if objects else consumed)
+
+
 def _outcome_before(info: _SentenceInfo, s: int, lex: Lexicon, doc_subject: str | None):
     """(start, end, outcome_norm, sign) of the noun phrase before an inverse cue ("Rickets is
     caused by"), skipping copulas, modals and adverbs; "it"/"this condition" is the document's
     subject (a disease page's topic). None without a noun phrase."""
     words, clause = info.words, info.clause_of[s]
     j = s - 1
+    if words[s] in ("side", "adverse"):  # "... is one of the most common side effects of"
+        while j >= 0 and info.clause_of[j] == clause and words[j] in RANKING_FILLERS:
+            j -= 1
     while j >= 0 and info.clause_of[j] == clause and (words[j] in PASSIVE_FILLERS or words[j] in lex.transparent
                                                      or words[j].endswith("n't")):
         j -= 1
@@ -878,7 +963,10 @@ def _subjects_after(info: _SentenceInfo, i: int, lex: Lexicon) -> list[tuple[int
             i += 1  # a cue word used as a noun ("heavy lifting") is part of the phrase
         while i > start and words[i - 1] == "of":
             i -= 1
-        if i == start or info.tag_at(i - 1) not in NOUN_HEAD_TAGS or info.tag_at(start) in ("RB", "CD"):
+        term = lex.subjects.match_at(words, start) if start < n else None
+        if term and (i <= start + term[0] or info.tag_at(start) in ("RB", "CD")):
+            i = start + term[0]  # a subject term, whatever the tagger says ("5-HTP" CD, "valerian" JJ)
+        elif i == start or info.tag_at(i - 1) not in NOUN_HEAD_TAGS or info.tag_at(start) in ("RB", "CD"):
             break  # "reduced by approximately half" names no subject
         content = [w for w in words[start:i] if w not in ("of", "the", "a", "an")]
         written = info.text[toks[start].start:toks[i - 1].end]
@@ -930,7 +1018,7 @@ def _modality(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
         if info.clause_of[j] != clause:
             continue
         hit = lex.modality.match_at(words, j)
-        if hit:
+        if hit and hit[1] != "certain":
             if hit[1] == "possible":
                 return "possible"
             found = "probable"
@@ -949,6 +1037,11 @@ def _attribution(info: _SentenceInfo, cue: int, lex: Lexicon) -> str:
                 return "contested"
             continue
         label = lab
+    if label == "author":
+        # "Most members who tried it say ...", "Some drinkers report ...": users, whatever they are called
+        for k in range(base, cue):
+            if words[k] in lex.report_verbs and any(w in lex.report_people for w in words[max(base, k - 5):k]):
+                return "users_report"
     return label
 
 
@@ -962,11 +1055,13 @@ def _nearest(mentions, info: _SentenceInfo, cue: int):
     return inside or mentions
 
 
-def _attach_conditions(claim: Claim, info: _SentenceInfo) -> Claim:
+def _attach_conditions(claim: Claim, info: _SentenceInfo, with_dose: bool = True) -> Claim:
+    """Dose, dose level, population and context of the claim's clause (``with_dose`` False: the
+    sentence's amount is the claim's value, not a condition)."""
     cue = claim.cue_index
     pos = info.tokens[cue].start
     parts: list[tuple[int, str]] = []
-    doses = [d for d in _nearest(info.doses, info, cue) if d.unit != "h"]
+    doses = [d for d in _nearest(info.doses, info, cue) if d.unit != "h"] if with_dose else []
     if doses:
         d = min(doses, key=lambda d: abs(d.start - pos))
         claim.dose_min, claim.dose_max, claim.dose_unit = d.lo, d.hi, d.unit
@@ -1013,9 +1108,14 @@ def _direction(cls: str, canon: str, sign: int, lex: Lexicon) -> tuple[str, int]
     return ("increases" if d > 0 else "decreases"), d
 
 
-def _is_property_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
-    """A property adjective used as a claim: followed by a property head ("calming effects",
-    "calming and energizing effects"), or after a copula ("is calming")."""
+PREDICATE_MODIFIER_TAGS = frozenset({"DT", "JJ", "JJR", "JJS", "RB", "RBR", "RBS", "VBN"})
+
+
+def _is_property_use(info: _SentenceInfo, s: int, e: int, lex: Lexicon) -> bool:
+    """A property word used as a claim: followed by a property head ("calming effects",
+    "calming and energizing effects"), or after a copula ("is calming", and for a noun "is a
+    stimulant", "is the most widely used stimulant")."""
+    words = info.words
     j = e
     steps = 0
     while j < len(words) and steps < 5:
@@ -1035,11 +1135,16 @@ def _is_property_use(words: list[str], s: int, e: int, lex: Lexicon) -> bool:
     k = s - 1
     while k >= 0 and words[k] in lex.transparent | {"very", "quite", "mildly", "highly", "somewhat", "too", "more", "less", "most", "least", "not", "both", "and", "a", "an", "mostly"}:
         k -= 1
-    for back in (1, 2):
-        if k - back + 1 >= 0 and lex.copulas.match_at(words, k - back + 1):
-            hit = lex.copulas.match_at(words, k - back + 1)
-            if k - back + 1 + hit[0] == k + 1:
-                return True
+    # a noun's determiner and modifiers ("a natural", "the most widely used")
+    m = k
+    while m >= 0 and s - m <= 6 and words[m].isalpha() and info.tag_at(m) in PREDICATE_MODIFIER_TAGS:
+        m -= 1
+    for end in {k, m}:
+        for back in (1, 2):
+            if end - back + 1 >= 0 and lex.copulas.match_at(words, end - back + 1):
+                hit = lex.copulas.match_at(words, end - back + 1)
+                if end - back + 1 + hit[0] == end + 1:
+                    return True
     return False
 
 
@@ -1141,6 +1246,13 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 continue
             objects, obj_end = _read_objects(info, last_end, lex, open_object=phrase in lex.open_object)
             if not objects:
+                # "for an energy boost": an improving verb that is also a noun after its outcome
+                # (only after "a"/"an": "prescription sleep aids" names other products)
+                noun_cls = lex.postfix_noun_class.get(phrase) if len(chain) == 1 else None
+                c = _postfix_claim(info, s, e, noun_cls, lex, doc_subject, after_article=True) \
+                    if noun_cls == "improve" else None
+                if c is not None:
+                    claims.append(c)
                 continue
             if _ranking(info, last_end, objects[0][0], obj_end):
                 consumed = obj_end
@@ -1166,6 +1278,9 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
             # "Rickets is caused by a lack of vitamin D": outcome before the cue, subjects after it
             outcome = _outcome_before(info, s, lex, doc_subject)
             if outcome is None:
+                if words[s] in ("side", "adverse"):  # "The side effects of melatonin include headaches"
+                    found, consumed = _effects_of(info, s, e, lex, doc_subject, consumed)
+                    claims.extend(found)
                 continue
             items = _subjects_after(info, e, lex)
             for os_, oe, canon, sign in _coordinated_before(info, outcome, lex):
@@ -1201,22 +1316,11 @@ def extract_sentence(text: str, doc_subject: str | None, lex: Lexicon | None = N
                 pred, d = _direction(payload, canon, sign, lex)
                 claims.append(_make(info, os_, s, e, os_, oe, pred, canon, d, lex, doc_subject, outcome_first=True))
         elif kind == "postfix":
-            # "pain relief", "insomnia management": the outcome precedes the noun
-            j = s
-            best = None
-            for back in range(1, 5):
-                if s - back < 0:
-                    break
-                ohit = lex.outcomes.match_at(words, s - back)
-                if ohit and s - back + ohit[0] == s:
-                    best = (s - back, ohit[1])
-            if best is None:
-                continue
-            os_, (canon, sign) = best
-            pred, d = _direction(payload, canon, sign, lex)
-            claims.append(_make(info, os_, os_, e, os_, s, pred, canon, d, lex, doc_subject))
+            c = _postfix_claim(info, s, e, payload, lex, doc_subject)
+            if c is not None:
+                claims.append(c)
         elif kind in ("property", "property_neg"):
-            if kind == "property" and not _is_property_use(words, s, e, lex):
+            if kind == "property" and not _is_property_use(info, s, e, lex):
                 continue
             canon, d = payload
             if kind == "property_neg" and int(d) > 0 and lex.outcome_info.get(canon, {}).get("adverse"):
@@ -1401,7 +1505,8 @@ def list_frame(text: str, topic: str | None, lex: Lexicon | None = None, joined:
     before = words_of(text[:m.end()])
     modality = "certain"
     for _s, _e, label in lex.modality.find_all(before):
-        modality = "possible" if label == "possible" or modality == "possible" else "probable"
+        if label != "certain":
+            modality = "possible" if label == "possible" or modality == "possible" else "probable"
     attribution = "author"
     for _s, _e, label in lex.attribution.find_all(before):
         attribution = label
@@ -1479,6 +1584,24 @@ def list_item_claims(text: str, spans: list[tuple[int, int]], frame: ListFrame, 
     return out
 
 
+def _postfix_claim(info: _SentenceInfo, s: int, e: int, cls: str, lex: Lexicon, doc_subject,
+                   after_article: bool = False) -> Claim | None:
+    """ "pain relief", "insomnia management", "an energy boost": the outcome right before the noun
+    (``after_article``: only right after "a"/"an")."""
+    best = None
+    for back in range(1, 5):
+        if s - back < 0:
+            break
+        ohit = lex.outcomes.match_at(info.words, s - back)
+        if ohit and s - back + ohit[0] == s:
+            best = (s - back, ohit[1])
+    if best is None or (after_article and (best[0] == 0 or info.words[best[0] - 1] not in ("a", "an"))):
+        return None
+    os_, (canon, sign) = best
+    pred, d = _direction(cls, canon, sign, lex)
+    return _make(info, os_, os_, e, os_, s, pred, canon, d, lex, doc_subject)
+
+
 def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen: set) -> list[Claim]:
     """ "Up to 400 mg a day is safe": a safe claim with an upper-bound dose states the maximum dose."""
     out = []
@@ -1487,7 +1610,7 @@ def _max_safe_dose(claims: list[Claim], info: _SentenceInfo, lex: Lexicon, seen:
                 and c.dose_unit == "mg" and (c.subject_norm, "max_daily_dose", 0, "affirmed", True) not in seen:
             seen.add((c.subject_norm, "max_daily_dose", 0, "affirmed", True))
             out.append(replace(c, predicate="has_property", outcome_norm="max_daily_dose", outcome=c.condition,
-                               value_min=None, value_max=c.dose_max, value_unit="mg", dose_min=None,
+                               value_min=c.dose_max, value_max=c.dose_max, value_unit="mg", dose_min=None,
                                dose_max=None, dose_unit=None, dose_level=None, condition=""))
     return out
 
@@ -1616,8 +1739,7 @@ def _numeric_claims(info: _SentenceInfo, hits, lex: Lexicon, doc_subject) -> lis
             c.polarity = "negated"  # "The half-life is not 2 hours"
         c.end = max(c.end, a.end)
         c.effect = info.text[c.start:c.end]
-        c.condition = ""
-        out.append(c)
+        out.append(_attach_conditions(c, info, with_dose=False))  # "for pregnant women"
     return out
 
 

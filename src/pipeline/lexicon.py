@@ -150,6 +150,8 @@ class Lexicon:
     cues: PhraseMatcher          # effect cues -> (kind, payload)
     outcomes: PhraseMatcher      # outcome phrase -> (canonical, sign)
     outcome_info: Mapping[str, Mapping[str, Any]]
+    generic_subjects: frozenset[str]  # class nouns ("medications") that are never paired as contradictions
+    quantity_names: frozenset[str]    # numeric outcomes (half_life, max_daily_dose)
     positive_heads: frozenset[str]  # open-class outcomes with these heads are good things (improve = +1)
     subjects: PhraseMatcher      # subject phrase -> canonical
     main_subject_candidates: frozenset[str]  # canonical subjects that can be a document's main subject
@@ -160,7 +162,7 @@ class Lexicon:
     experiencers: frozenset[str]
     negation: PhraseMatcher
     negation_cancel: PhraseMatcher
-    modality: PhraseMatcher      # -> possible / probable
+    modality: PhraseMatcher      # -> possible / probable (or certain: a modal that is not a hedge)
     attribution: PhraseMatcher   # -> label
     clause_breaks: frozenset[str]
     object_skip: PhraseMatcher
@@ -174,6 +176,10 @@ class Lexicon:
     disjoint: frozenset[frozenset[str]]
     quantities: PhraseMatcher
     open_object: frozenset[str]
+    report_people: frozenset[str]         # "members" in "Most members who tried it say" (users_report)
+    report_verbs: frozenset[str]
+    experiencer_relatives: PhraseMatcher  # "(those) suffering from": the people a remedy is for, before its outcome
+    postfix_noun_class: Mapping[str, str]  # "relief" -> decrease: a noun after its outcome ("pain relief")
     comparatives: Mapping[str, int]
     # Sentence pre-filter: a strong trigger (an open-object verb, a property or safety word, a
     # quantity, "without"), or a weaker cue together with a known outcome; other sentences are
@@ -198,10 +204,11 @@ ALLOWED_KEYS = {
                      "examples", "counter_examples", "open_object_verbs", "help_words", "comparatives",
                      "non_assertive"},
     "outcomes.json": {"source", "outcomes", "positive_heads", "note_adverse"},
-    "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers"},
+    "cues.json": {"source", "negation", "modality", "attribution", "clause_breaks", "experiencers", "experiencer_relatives",
+                  "user_reports"},
     "conditions.json": {"source", "mass_units", "other_units", "time_units", "dose_levels", "dose_nouns",
                         "bound_words", "per", "populations", "contexts", "disjoint", "quantities", "quantity_units"},
-    "subjects.json": {"source", "subjects", "intervention_subjects", "demographic_subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
+    "subjects.json": {"source", "subjects", "generic_subjects", "intervention_subjects", "demographic_subjects", "anaphor_pronouns", "anaphor_nouns", "anaphor_determiners", "examples"},
 }
 OUTCOME_KEYS = {"terms", "inverse", "improve", "adverse"}
 
@@ -299,6 +306,8 @@ def load_lexicon() -> Lexicon:
         outcomes=PhraseMatcher(outcome_entries),
         outcome_info=_freeze(out["outcomes"]),
         positive_heads=frozenset(out["positive_heads"]),
+        generic_subjects=frozenset(subj["generic_subjects"]["terms"]),
+        quantity_names=frozenset(cond["quantity_units"]),
         subjects=PhraseMatcher(subject_entries + intervention_entries),
         main_subject_candidates=frozenset(subj["subjects"]),
         demographic=frozenset("_".join(phrase_tokens(p)) for p in subj["demographic_subjects"]),
@@ -308,7 +317,8 @@ def load_lexicon() -> Lexicon:
         experiencers=frozenset(cue["experiencers"]),
         negation=PhraseMatcher((p, True) for p in cue["negation"]["cues"]),
         negation_cancel=PhraseMatcher((p, True) for p in cue["negation"]["cancelled_by"]),
-        modality=PhraseMatcher([(p, "possible") for p in cue["modality"]["possible"]]
+        modality=PhraseMatcher([(p, "certain") for p in cue["modality"].get("certain", ())]
+                               + [(p, "possible") for p in cue["modality"]["possible"]]
                                + [(p, "probable") for p in cue["modality"]["probable"]]),
         attribution=PhraseMatcher((p, label) for label in ("contested", "users_report", "experts", "studies")
                                   for p in cue["attribution"][label]),
@@ -336,4 +346,9 @@ def load_lexicon() -> Lexicon:
         subject_of=MappingProxyType({" ".join(phrase_tokens(p)): c for p, c in reversed(subject_entries)}),
         non_assertive=PhraseMatcher((p, True) for p in eff["non_assertive"]),
         open_object=frozenset(f for v in eff["open_object_verbs"] for f in inflections(v, eff["irregular"])),
+        report_people=frozenset(cue["user_reports"]["people"]),
+        report_verbs=frozenset(cue["user_reports"]["verbs"]),
+        experiencer_relatives=PhraseMatcher([(p, True) for p in cue["experiencer_relatives"]]),
+        postfix_noun_class=_freeze({" ".join(phrase_tokens(n)): cls for cls, nouns in eff["postfix_nouns"].items()
+                                    for n in nouns}),
     )

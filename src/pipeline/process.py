@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.dedup import mark_repeats
 from pipeline.extract import (claim_key, extract_sentence, extractor_version, find_main_subject, list_frame,
-                              list_item_claims, stable_id)
+                              list_item_claims, section_subject, stable_id)
 from pipeline.ingest import RawDoc, Reject
 from pipeline.langid import detect_language
 from pipeline.lexicon import joined_words, load_lexicon
@@ -57,6 +57,17 @@ def reject_row(r: Reject, run_id: str) -> dict:
     }
 
 
+def _analyse(sent: str, title: str | None, subject: str | None, lex, memo: dict) -> tuple:
+    """(list-introducer hit or None, claims) of one sentence whose "it" is ``subject``. Pages
+    restate sentences ("Key Points"): each distinct one is analysed once per page (``memo``)."""
+    found = memo.get((sent, subject))
+    if found is None:
+        joined = joined_words(sent)
+        found = memo[sent, subject] = (list_frame(sent, title, lex, joined),
+                                       extract_sentence(sent, subject, lex, joined))
+    return found
+
+
 def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
                    skip_ids: frozenset[str] | set[str] = frozenset()) -> Processed | Reject | str:
     """Process one record. Returns its rows, a Reject, or — when its doc_id is in ``skip_ids``
@@ -85,7 +96,8 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
 
     sentences, claims = [], []
     frame = None  # the open list introducer, if any
-    memo: dict[str, list] = {}
+    memo: dict[tuple, tuple] = {}
+    subject = main_subject  # a heading naming another subject term opens a section about it
     for idx, (seg, sent, rep) in enumerate(zip(segments, sent_texts, repeats)):
         sentence_id = f"{doc_id}:{idx:05d}"
         r_start, r_end = raw_span(offsets, seg.start, seg.end)
@@ -97,13 +109,14 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
             "is_repeat": rep is not None,
             "repeat_of": f"{doc_id}:{rep:05d}" if rep is not None else None,
         })
+        if seg.is_heading:
+            subject = section_subject(sent, subject, main_subject, lex)
         if seg.is_heading or sent.rstrip().endswith("?"):
             frame = None
             continue  # a heading or a question is not a claim
+        hit, found = _analyse(sent, title, subject, lex, memo)
         # a list introducer ("Risk factors for X include:") makes its items claims about X
         listed: list = []
-        joined = joined_words(sent)
-        hit = list_frame(sent, title, lex, joined)
         if hit is not None:
             new_frame, spans, goes_on = hit
             listed = list_item_claims(sent, spans, new_frame, lex)
@@ -112,12 +125,7 @@ def process_record(raw: RawDoc, run_id: str, ingested_at: datetime,
             listed = list_item_claims(sent, [(0, len(sent))], frame, lex)
         else:
             frame = None
-        if seg.is_list_item and _title_like(sent):
-            found = []
-        else:  # pages restate sentences ("Key Points"): extract each distinct sentence once
-            if sent not in memo:
-                memo[sent] = extract_sentence(sent, main_subject, lex, joined)
-            found = list(memo[sent])
+        found = [] if seg.is_list_item and _title_like(sent) else list(found)
         keys = {(c.subject_norm, c.outcome_norm, c.direction, c.polarity) for c in found}
         found += [c for c in listed if (c.subject_norm, c.outcome_norm, c.direction, c.polarity) not in keys]
         for c in found:

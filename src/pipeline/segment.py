@@ -134,7 +134,16 @@ def load_punkt_params(path=None) -> Mapping | None:
     )
 
 
+def load_unit_abbreviations() -> frozenset[str]:
+    """The abbreviations that are units of dose or measure (the unit names of
+    ``lexicons/conditions.json`` that the abbreviation list has)."""
+    data = json.loads(_LEXICON_DIR.joinpath("conditions.json").read_text(encoding="utf-8"))
+    units = {u.lower() for key in ("mass_units", "other_units", "time_units") for u in data[key]}
+    return frozenset(units & ABBREVIATIONS)
+
+
 ABBREVIATIONS, ABBREVIATION_COLLOCATIONS = load_abbreviations()
+UNIT_ABBREVIATIONS = load_unit_abbreviations()
 PUNKT_PARAMS = load_punkt_params()
 
 
@@ -163,6 +172,15 @@ class _HealthPunkt(PunktSentenceTokenizer):
         if aug_tok.sentbreak and aug_tok.period_final and _DOTTED_INITIALS.fullmatch(aug_tok.tok):
             aug_tok.sentbreak = False
             aug_tok.abbr = True
+
+    def _second_pass_annotation(self, aug_tok1, aug_tok2):
+        reason = super()._second_pass_annotation(aug_tok1, aug_tok2)
+        # "... a maximum daily dose of 200 mg. Caffeine has ...": a unit written with a period
+        # before a capitalised word ends the sentence ("5 mg. daily" still does not)
+        if aug_tok2 is not None and aug_tok1.abbr and not aug_tok1.sentbreak and aug_tok1.period_final \
+                and aug_tok1.type_no_period in UNIT_ABBREVIATIONS and aug_tok2.first_upper:
+            aug_tok1.sentbreak = True
+        return reason
 
 
 # nltk's Punkt (3.10) candidate and realignment patterns (PunktLanguageVars.period_context_re,

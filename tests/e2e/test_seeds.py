@@ -102,7 +102,7 @@ def test_claim_rows_carry_sentence_and_offsets(tables, seeds_output):
         assert raw_span.split()[0][:3].lower() == c.effect.split()[0][:3].lower()
 
 
-SEED_FLOORS = {"claims_precision": 0.85, "claims_recall": 0.83, "pairs_precision": 0.85, "pairs_recall": 0.80}
+SEED_FLOORS = {"claims_precision": 0.89, "claims_recall": 0.92, "pairs_precision": 0.93, "pairs_recall": 0.95}
 
 
 def test_seeds_against_gold(seeds_output):

@@ -110,6 +110,28 @@ def test_does_not_cause_a_harm_against_causes_it_is_a_safety_conflict():
     assert one_pair(denies, asserts).kind == "safety"
 
 
+def test_generic_safe_against_an_open_class_harm_is_a_safety_conflict():
+    # "serotonin syndrome" is in no lexicon: an open outcome someone causes is a problem
+    safe = claim("c1", predicate="safe", outcome_norm="side_effects", direction=0)
+    harm = claim("c2", predicate="causes", outcome_norm="serotonin_syndrome", direction=1)
+    p = one_pair(safe, harm)
+    assert (p.kind, p.outcome_norm) == ("safety", "serotonin_syndrome")
+
+
+def test_generic_safe_against_raising_an_open_class_good_thing_is_no_conflict():
+    safe = claim("c1", predicate="safe", outcome_norm="side_effects", direction=0)
+    better = claim("c2", predicate="increases", outcome_norm="endothelial_function", direction=1)
+    assert pairs(safe, better).empty
+
+
+@pytest.mark.parametrize("subject", ["medications", "drugs", "treatment"])
+def test_claims_about_a_generic_class_are_never_paired(subject):
+    # "these drugs" on one page and "medications" on another are different products
+    assert pairs(worsens(subject_norm=subject), improves(subject_norm=subject)).empty
+    safe = claim("c1", subject_norm=subject, predicate="safe", outcome_norm="side_effects", direction=0)
+    assert pairs(safe, claim("c2", subject_norm=subject, predicate="causes", outcome_norm="nausea")).empty
+
+
 def test_generic_safe_against_a_benefit_is_no_conflict():
     safe = claim("c1", predicate="safe", outcome_norm="side_effects", direction=0)
     assert pairs(safe, improves()).empty
