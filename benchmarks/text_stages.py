@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/text_stages.py --docs 0        # all 5,486 documents (~23 MB)
     .venv/bin/python benchmarks/text_stages.py --repeat 5 --docs 200
     .venv/bin/python benchmarks/text_stages.py --old           # the previous implementations
-                                                               # (benchmarks/reference/*_v0.py)
+                                                               # (git 374e1b9, benchmarks/modules.py)
 
 Each stage runs over every document the way process_record calls it (normalize on the raw
 text; detect_language and segment on the normalized text) and is timed in CPU seconds of this
@@ -27,29 +27,24 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
+sys.path[:0] = [str(REPO / "src"), str(REPO)]
 MEDQUAD = REPO.parent / "shared" / "corpora" / "medquad" / "medquad_docs.jsonl"
 
 
 
 def load_stages(old: bool):
-    """(normalize, detect_language, segment): the pipeline's, or the reference copies."""
+    """(normalize, detect_language, segment): the pipeline's, or those before the speed-up
+    (read from git history, benchmarks/modules.py)."""
     if not old:
         from pipeline.langid import detect_language
         from pipeline.normalize import normalize
         from pipeline.segment import segment
 
         return normalize, detect_language, segment
-    import importlib.util
+    from benchmarks.modules import previous_stage
 
-    mods = []
-    for name in ("normalize_v0", "langid_v0", "segment_v0"):
-        spec = importlib.util.spec_from_file_location(f"reference_{name}", REPO / "benchmarks" / "reference" / f"{name}.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
-        mods.append(mod)
-    return mods[0].normalize, mods[1].detect_language, mods[2].segment
+    return (previous_stage("normalize").normalize, previous_stage("langid").detect_language,
+            previous_stage("segment").segment)
 
 
 def read_lines(path: Path, n_docs: int) -> list[str]:
@@ -74,7 +69,7 @@ def main(argv=None) -> int:
     ap.add_argument("--docs", type=int, default=800, help="first N documents (0 = all); default 800")
     ap.add_argument("--repeat", type=int, default=3, help="rounds; the best is reported (default 3)")
     ap.add_argument("--corpus", type=Path, default=MEDQUAD)
-    ap.add_argument("--old", action="store_true", help="time the reference copies of the previous code")
+    ap.add_argument("--old", action="store_true", help="time the previous code (git 374e1b9)")
     args = ap.parse_args(argv)
     normalize, detect_language, segment = load_stages(args.old)
     if not args.corpus.is_file():
@@ -84,7 +79,7 @@ def main(argv=None) -> int:
     lines = read_lines(args.corpus, args.docs)
     raws = [json.loads(line)["text"] for line in lines]
     mb = sum(len(r.encode("utf-8")) for r in raws) / 1e6
-    which = "previous implementations (benchmarks/reference)" if args.old else "src/pipeline"
+    which = "previous implementations (git 374e1b9)" if args.old else "src/pipeline"
     print(f"{which}: {len(raws)} MedQuAD documents, {mb:.2f} MB of raw text; best of {args.repeat} rounds")
 
     best: dict[str, float] = {}

@@ -1135,16 +1135,22 @@ def _is_property_use(info: _SentenceInfo, s: int, e: int, lex: Lexicon) -> bool:
     k = s - 1
     while k >= 0 and words[k] in lex.transparent | {"very", "quite", "mildly", "highly", "somewhat", "too", "more", "less", "most", "least", "not", "both", "and", "a", "an", "mostly"}:
         k -= 1
-    # a noun's determiner and modifiers ("a natural", "the most widely used")
+    if _copula_ends_at(words, k, lex):
+        return True
+    # a noun's determiner and modifiers ("a natural", "the most widely used"): tagged only now
     m = k
     while m >= 0 and s - m <= 6 and words[m].isalpha() and info.tag_at(m) in PREDICATE_MODIFIER_TAGS:
         m -= 1
-    for end in {k, m}:
-        for back in (1, 2):
-            if end - back + 1 >= 0 and lex.copulas.match_at(words, end - back + 1):
-                hit = lex.copulas.match_at(words, end - back + 1)
-                if end - back + 1 + hit[0] == end + 1:
-                    return True
+    return m != k and _copula_ends_at(words, m, lex)
+
+
+def _copula_ends_at(words: list[str], end: int, lex: Lexicon) -> bool:
+    """Does a copula ("is", "are considered") end at token ``end``?"""
+    for back in (1, 2):
+        start = end - back + 1
+        hit = lex.copulas.match_at(words, start) if start >= 0 else None
+        if hit and start + hit[0] == end + 1:
+            return True
     return False
 
 

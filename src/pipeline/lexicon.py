@@ -273,9 +273,11 @@ def load_lexicon() -> Lexicon:
         for verb in verbs:
             for form in inflections(verb, eff["irregular"]):
                 cue_entries.append((form, ("verb", cls)))
+    postfix_class: dict[str, str] = {}
     for cls, nouns in eff["postfix_nouns"].items():
         for noun in nouns:
             cue_entries.append((noun, ("postfix", cls)))
+            postfix_class.setdefault(" ".join(phrase_tokens(noun)), cls)
     for cls, verbs in eff["postfix_verbs"].items():
         for verb in verbs:
             cue_entries.append((verb, ("postverb", cls)))
@@ -349,6 +351,5 @@ def load_lexicon() -> Lexicon:
         report_people=frozenset(cue["user_reports"]["people"]),
         report_verbs=frozenset(cue["user_reports"]["verbs"]),
         experiencer_relatives=PhraseMatcher([(p, True) for p in cue["experiencer_relatives"]]),
-        postfix_noun_class=_freeze({" ".join(phrase_tokens(n)): cls for cls, nouns in eff["postfix_nouns"].items()
-                                    for n in nouns}),
+        postfix_noun_class=_freeze(postfix_class),
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import MappingProxyType
 
@@ -11,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.modules import load_file
 from pipeline import segment as seg
 from pipeline.segment import Segment, segment
 
@@ -22,17 +21,8 @@ needs_medquad = pytest.mark.skipif(
 )
 
 
-def _load_benchmark():
-    """Gold reader, MedQuAD normalization and scoring live in benchmarks/segment_accuracy.py."""
-    path = REPO / "benchmarks" / "segment_accuracy.py"
-    spec = importlib.util.spec_from_file_location("segment_accuracy", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_benchmark()
+# gold reader, MedQuAD normalization and scoring live in benchmarks/segment_accuracy.py
+bench = load_file(REPO / "benchmarks" / "segment_accuracy.py", "segment_accuracy")
 FAST = seg.build_tokenizer(fast=True)
 PLAIN = seg.build_tokenizer(fast=False)  # Punkt decides every candidate itself
 
